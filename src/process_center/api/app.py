@@ -1,0 +1,89 @@
+"""Builds the ASGI application: settings, services, routes, middleware."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.openapi.utils import get_openapi
+from starlette.concurrency import run_in_threadpool
+
+from process_center import __version__
+from process_center.api.middleware import RequestContextMiddleware
+from process_center.api.problems import install_problem_handlers
+from process_center.api.routes import health, identity, jobs, tenants
+from process_center.api.schemas import OAuthErrorResponse, Problem
+from process_center.api.services import Services, build_services
+from process_center.logs import configure_logging
+from process_center.settings import Settings
+from process_center.storage.migrate import upgrade
+
+
+def _prepare_store(services: Services) -> None:
+    upgrade(services.database.engine)
+    services.keys.ensure_key()
+
+
+def create_app(
+    settings: Settings | None = None, services: Services | None = None
+) -> FastAPI:
+    settings = settings or Settings()
+    services = services or build_services(settings)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        await run_in_threadpool(_prepare_store, services)
+        yield
+        services.database.dispose()
+
+    app = FastAPI(
+        title="Process Center API",
+        version=__version__,
+        description=(
+            "Jobs run against customers' Microsoft 365 tenants, "
+            "and the identity service that guards them."
+        ),
+        lifespan=lifespan,
+        docs_url="/docs",
+        redoc_url=None,
+    )
+    app.state.services = services
+    for module in (jobs, tenants, identity, health):
+        app.include_router(module.router)
+    install_problem_handlers(app)
+    app.add_middleware(RequestContextMiddleware)
+    app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
+    return app
+
+
+def create_server_app() -> FastAPI:
+    """The app as uvicorn's worker processes build it: with our log format."""
+    settings = Settings()
+    configure_logging(settings.log_level, json=settings.log_json)
+    return create_app(settings)
+
+
+def _openapi(app: FastAPI) -> dict[str, Any]:
+    if app.openapi_schema is None:
+        document = get_openapi(
+            title=app.title,
+            version=app.version,
+            description=app.description,
+            routes=app.routes,
+        )
+        schemas = document.setdefault("components", {}).setdefault("schemas", {})
+        for model in (Problem, OAuthErrorResponse, *_body_models()):
+            schemas.setdefault(
+                model.__name__,
+                model.model_json_schema(ref_template="#/components/schemas/{model}"),
+            )
+        app.openapi_schema = document
+    return app.openapi_schema
+
+
+def _body_models() -> tuple[type, ...]:
+    from process_center.api.schemas import JobsBatchRequest, TenantsBatchRequest
+
+    return (JobsBatchRequest, TenantsBatchRequest)

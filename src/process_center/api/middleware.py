@@ -1,0 +1,134 @@
+"""Request context: a request id on every response, one log line per request,
+and a problem response for anything that escapes the routes."""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+import uuid
+from typing import Any
+
+import orjson
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+logger = logging.getLogger("process_center.access")
+error_logger = logging.getLogger("process_center.errors")
+
+# A client's correlation id is echoed only if it looks like one: no header
+# injection, nothing huge in our logs.
+_CLIENT_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:\-]{1,128}$")
+DATABASE_RETRY_AFTER_SECONDS = 5
+
+
+def _problem_message(
+    status: int, title: str, detail: str, request_id: str, path: str
+) -> bytes:
+    return orjson.dumps(
+        {
+            "type": "about:blank",
+            "title": title,
+            "status": status,
+            "detail": detail,
+            "instance": path,
+            "requestId": request_id,
+        }
+    )
+
+
+def _is_database_unavailable(error: BaseException) -> bool:
+    if isinstance(error, PoolTimeout):
+        return True
+    if isinstance(error, OperationalError):
+        return True
+    return isinstance(error, DBAPIError) and error.connection_invalidated
+
+
+class RequestContextMiddleware:
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        request_id = uuid.uuid4().hex
+        state = scope.setdefault("state", {})
+        state["request_id"] = request_id
+        client_request_id = _client_request_id(scope)
+        started = time.perf_counter()
+        status_holder: dict[str, Any] = {"status": 500, "started": False}
+
+        async def send_with_ids(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                status_holder["status"] = message["status"]
+                status_holder["started"] = True
+                headers = list(message.get("headers", []))
+                headers.append((b"request-id", request_id.encode()))
+                if client_request_id:
+                    headers.append((b"client-request-id", client_request_id.encode()))
+                message["headers"] = headers
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_ids)
+        except Exception as error:
+            if status_holder["started"]:
+                raise
+            await self._send_failure(scope, send_with_ids, error, request_id)
+        finally:
+            self._log(scope, status_holder["status"], started, request_id)
+
+    async def _send_failure(
+        self, scope: Scope, send: Send, error: Exception, request_id: str
+    ) -> None:
+        path = scope.get("path", "")
+        headers = [(b"content-type", b"application/problem+json")]
+        if _is_database_unavailable(error):
+            error_logger.warning(
+                "database_unavailable",
+                extra={"request_id": request_id, "error": type(error).__name__},
+            )
+            status, title = 503, "Service Unavailable"
+            detail = "The job store is unavailable; retry shortly."
+            headers.append((b"retry-after", str(DATABASE_RETRY_AFTER_SECONDS).encode()))
+        else:
+            # The trace goes to the log, once; the client gets only the request id.
+            error_logger.error(
+                "unhandled_error", exc_info=error, extra={"request_id": request_id}
+            )
+            status, title = 500, "Internal Server Error"
+            detail = "An unexpected error occurred. Quote the request id to support."
+        body = _problem_message(status, title, detail, request_id, path)
+        await send(
+            {"type": "http.response.start", "status": status, "headers": headers}
+        )
+        await send({"type": "http.response.body", "body": body})
+
+    @staticmethod
+    def _log(scope: Scope, status: int, started: float, request_id: str) -> None:
+        state = scope.get("state", {})
+        route = scope.get("route")
+        logger.info(
+            "request",
+            extra={
+                "request_id": request_id,
+                "method": scope.get("method"),
+                "path": scope.get("path"),
+                "route": getattr(route, "path", None),
+                "status": status,
+                "duration_ms": round((time.perf_counter() - started) * 1000, 3),
+                "client_id": state.get("client_id"),
+            },
+        )
+
+
+def _client_request_id(scope: Scope) -> str | None:
+    for name, value in scope.get("headers", []):
+        if name == b"client-request-id":
+            text = value.decode("latin-1")
+            return text if _CLIENT_REQUEST_ID.match(text) else None
+    return None

@@ -1,0 +1,141 @@
+"""Reading and checking what a request carries: paging, GUIDs and JSON bodies."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+from uuid import UUID
+
+import orjson
+from starlette.datastructures import QueryParams
+
+from process_center.domain.errors import InvalidInput
+
+MAX_PAGE_SIZE = 100
+DEFAULT_PAGE_SIZE = 50
+_INT64_MAX = 2**63 - 1
+_INTEGER = re.compile(r"^[+-]?[0-9]+$")
+
+
+@dataclass(frozen=True, slots=True)
+class Paging:
+    page_index: int
+    page_size: int
+
+
+def _one_value(query: QueryParams, name: str) -> str | None:
+    values = query.getlist(name)
+    if len(values) > 1:
+        raise InvalidInput(
+            f"{name} was given more than once.", {name: ["Give this parameter once."]}
+        )
+    return values[0] if values else None
+
+
+def _integer(raw: str, name: str, low: int, high: int) -> int:
+    text = raw.strip()
+    if not _INTEGER.match(text):
+        raise InvalidInput(
+            f"{name} must be an integer.", {name: [f"'{raw[:40]}' is not an integer."]}
+        )
+    # The digit count bounds the conversion cost before int() sees the text.
+    value = int(text) if len(text) <= 25 else _INT64_MAX + 1
+    if not low <= value <= high:
+        raise InvalidInput(
+            f"{name} must be between {low} and {high}.",
+            {name: [f"The value must be between {low} and {high}."]},
+        )
+    return value
+
+
+def parse_paging(query: QueryParams) -> Paging:
+    errors: dict[str, list[str]] = {}
+    values = {}
+    for name, default, high in (
+        ("pageIndex", 1, _INT64_MAX),
+        ("pageSize", DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE),
+    ):
+        try:
+            raw = _one_value(query, name)
+            values[name] = default if raw is None else _integer(raw, name, 1, high)
+        except InvalidInput as error:
+            errors.update(error.errors)
+    if errors:
+        raise InvalidInput("The paging parameters are not valid.", errors)
+    return Paging(values["pageIndex"], values["pageSize"])
+
+
+def parse_guid(raw: str, name: str) -> UUID:
+    try:
+        if len(raw) > 68:
+            raise ValueError(raw)
+        return UUID(raw)
+    except ValueError:
+        raise InvalidInput(
+            f"{name} is not a GUID.", {name: [f"'{raw[:40]}' is not a GUID."]}
+        ) from None
+
+
+def parse_json_object(body: bytes, content_type: str | None) -> Mapping[str, Any]:
+    """The body as a JSON object; an empty body or ``null`` is an empty object."""
+    if not body.strip():
+        return {}
+    if content_type and not _is_json(content_type):
+        raise InvalidInput(
+            "The request body must be JSON.",
+            {"body": [f"Content-Type '{content_type[:60]}' is not application/json."]},
+        )
+    try:
+        document = orjson.loads(body)
+    except orjson.JSONDecodeError as error:
+        raise InvalidInput(
+            "The request body is not valid JSON.", {"body": [str(error)[:200]]}
+        ) from None
+    if document is None:
+        return {}
+    if not isinstance(document, dict):
+        raise InvalidInput(
+            "The request body must be a JSON object.", {"body": ["Expected an object."]}
+        )
+    return document
+
+
+def _is_json(content_type: str) -> bool:
+    media_type = content_type.split(";", 1)[0].strip().lower()
+    return media_type == "application/json" or media_type.endswith("+json")
+
+
+def parse_guid_list(
+    document: Mapping[str, Any], name: str, limit: int
+) -> frozenset[UUID] | None:
+    """An optional array of GUIDs; None when absent, null or empty (no filter)."""
+    value = document.get(name)
+    if value is None:
+        return None
+    if not isinstance(value, list):
+        raise InvalidInput(
+            f"{name} must be an array of strings.", {name: ["Expected an array."]}
+        )
+    if len(value) > limit:
+        raise InvalidInput(
+            f"{name} holds {len(value)} items; at most {limit} are allowed.",
+            {name: [f"At most {limit} items are allowed."]},
+        )
+    if not value:
+        return None
+    errors: dict[str, list[str]] = {}
+    ids: set[UUID] = set()
+    for position, item in enumerate(value):
+        key = f"{name}[{position}]"
+        if not isinstance(item, str):
+            errors[key] = ["Expected a string."]
+            continue
+        try:
+            ids.add(parse_guid(item, key))
+        except InvalidInput as error:
+            errors.update(error.errors)
+    if errors:
+        raise InvalidInput(f"{name} holds items that are not GUID strings.", errors)
+    return frozenset(ids)

@@ -1,0 +1,143 @@
+"""Errors as RFC 9457 problem details, mapped from exceptions in this one place."""
+
+from __future__ import annotations
+
+from http import HTTPStatus
+from typing import Any
+
+import orjson
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException
+from starlette.responses import Response
+
+from process_center.domain.errors import (
+    Conflict,
+    DomainError,
+    Forbidden,
+    InvalidInput,
+    NotFound,
+    PreconditionFailed,
+)
+from process_center.identity.errors import BearerError, OAuthError
+
+PROBLEM_JSON = "application/problem+json"
+
+_DOMAIN_STATUS: list[tuple[type[DomainError], int]] = [
+    (NotFound, 404),
+    (InvalidInput, 400),
+    (Conflict, 409),
+    (PreconditionFailed, 412),
+    (Forbidden, 403),
+]
+
+
+def request_id_of(request: Request) -> str | None:
+    # Set by RequestContextMiddleware before any route runs.
+    return request.scope.get("state", {}).get("request_id")
+
+
+def problem(
+    request: Request,
+    status: int,
+    detail: str,
+    *,
+    errors: dict[str, list[str]] | None = None,
+    headers: dict[str, str] | None = None,
+    extra: dict[str, Any] | None = None,
+) -> Response:
+    body: dict[str, Any] = {
+        "type": "about:blank",
+        "title": HTTPStatus(status).phrase,
+        "status": status,
+        "detail": detail,
+        "instance": request.url.path,
+        "requestId": request_id_of(request),
+    }
+    if errors:
+        body["errors"] = errors
+    if extra:
+        body.update(extra)
+    return Response(
+        orjson.dumps(body), status_code=status, media_type=PROBLEM_JSON, headers=headers
+    )
+
+
+def bearer_challenge(error: BearerError) -> str:
+    description = error.description.replace('"', "'")
+    return f'Bearer error="{error.error}", error_description="{description}"'
+
+
+def oauth_error_response(
+    error: OAuthError, *, basic_challenge: bool = False
+) -> Response:
+    """RFC 6749 5.2: a JSON error body that no cache may keep."""
+    headers = {"Cache-Control": "no-store", "Pragma": "no-cache"}
+    if basic_challenge and error.status_code == 401:
+        headers["WWW-Authenticate"] = 'Basic realm="process-center"'
+    body = {"error": error.error, "error_description": error.description}
+    return Response(
+        orjson.dumps(body),
+        status_code=error.status_code,
+        media_type="application/json",
+        headers=headers,
+    )
+
+
+async def _domain_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, DomainError)
+    status = next(code for kind, code in _DOMAIN_STATUS if isinstance(exc, kind))
+    errors = exc.errors if isinstance(exc, InvalidInput) else None
+    return problem(request, status, exc.detail, errors=errors)
+
+
+async def _bearer_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, BearerError)
+    return problem(
+        request,
+        exc.status_code,
+        exc.description,
+        headers={"WWW-Authenticate": bearer_challenge(exc)},
+    )
+
+
+async def _oauth_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, OAuthError)
+    return oauth_error_response(exc, basic_challenge="authorization" in request.headers)
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    detail = (
+        exc.detail
+        if isinstance(exc.detail, str)
+        else HTTPStatus(exc.status_code).phrase
+    )
+    if exc.status_code == 404 and detail == "Not Found":
+        detail = f"No resource at {request.url.path}."
+    elif exc.status_code == 405:
+        detail = f"{request.method} is not allowed on {request.url.path}."
+    return problem(request, exc.status_code, detail, headers=exc.headers)
+
+
+async def _validation_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, RequestValidationError)
+    errors: dict[str, list[str]] = {}
+    for item in exc.errors():
+        location = [
+            str(part)
+            for part in item.get("loc", ())
+            if part not in ("body", "query", "path")
+        ]
+        errors.setdefault(".".join(location) or "request", []).append(
+            item.get("msg", "invalid")
+        )
+    return problem(request, 400, "The request is not valid.", errors=errors)
+
+
+def install_problem_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(DomainError, _domain_error)
+    app.add_exception_handler(BearerError, _bearer_error)
+    app.add_exception_handler(OAuthError, _oauth_error)
+    app.add_exception_handler(HTTPException, _http_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)

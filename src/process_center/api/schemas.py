@@ -1,0 +1,129 @@
+"""Wire shapes, for the OpenAPI document. The hot routes write JSON directly,
+and tests hold them to these shapes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+
+class JobsBatchRequest(BaseModel):
+    jobIds: list[str] | None = Field(
+        default=None,
+        description="Only these jobs (GUIDs, any letter case). Absent, null or empty: all jobs.",
+        max_length=1000,
+    )
+
+
+class JobItem(BaseModel):
+    jobId: str = Field(description="The ID of the job.")
+    type: int = Field(ge=1, le=10, description="1 Apply baseline ... 10 Restore.")
+    status: int = Field(
+        ge=0, le=5, description="0 Waiting ... 5 Finished with exception."
+    )
+
+
+class PageMetadata(BaseModel):
+    pageIndex: int
+    pageSize: int
+    totalCount: int
+
+
+class JobsBatchResponse(BaseModel):
+    data: list[JobItem]
+    metadata: PageMetadata
+
+
+class TenantsBatchRequest(BaseModel):
+    tenantIds: list[str] | None = Field(default=None, max_length=1000)
+
+
+class TenantItem(BaseModel):
+    tenantId: str
+    tenantName: str
+    customerId: str
+    status: int
+
+
+class TenantsBatchResponse(BaseModel):
+    data: list[TenantItem]
+    metadata: PageMetadata
+
+
+class Problem(BaseModel):
+    type: str
+    title: str
+    status: int
+    detail: str
+    instance: str | None = None
+    requestId: str | None = None
+    errors: dict[str, list[str]] | None = None
+
+
+class TokenResponse(BaseModel):
+    access_token: str
+    expires_in: int
+    token_type: str
+    scope: str
+
+
+class OAuthErrorResponse(BaseModel):
+    error: str
+    error_description: str | None = None
+
+
+def problem_responses(*statuses: int) -> dict[int | str, dict[str, object]]:
+    descriptions = {
+        400: "The request is not valid; `errors` names each field.",
+        401: "The access token is missing, malformed, expired or revoked.",
+        403: "The app lacks the permission, or the customer is outside its scope.",
+        404: "The customer or tenant does not exist for this partner.",
+        409: "The request conflicts with the current state.",
+        412: "The If-Match version is stale.",
+        413: "The request body is too large.",
+        415: "The request body is not JSON.",
+        429: "Too many requests; retry after Retry-After seconds.",
+        500: "An unexpected error; quote the request id.",
+        503: "The service or its store is unavailable; retry after Retry-After seconds.",
+    }
+    return {
+        status: {
+            "description": descriptions[status],
+            "content": {
+                "application/problem+json": {
+                    "schema": {"$ref": "#/components/schemas/Problem"}
+                }
+            },
+        }
+        for status in statuses
+    }
+
+
+PAGING_PARAMETERS: list[dict[str, Any]] = [
+    {
+        "name": "pageIndex",
+        "in": "query",
+        "required": False,
+        "description": "The index of the page to retrieve. The default value is 1.",
+        "schema": {"type": "integer", "format": "int64", "minimum": 1, "default": 1},
+    },
+    {
+        "name": "pageSize",
+        "in": "query",
+        "required": False,
+        "description": "The number of records per page, 1 to 100. The default value is 50.",
+        "schema": {"type": "integer", "minimum": 1, "maximum": 100, "default": 50},
+    },
+]
+
+
+def json_request_body(model: type) -> dict[str, Any]:
+    return {
+        "required": False,
+        "content": {
+            "application/json": {
+                "schema": {"$ref": f"#/components/schemas/{model.__name__}"}
+            }
+        },
+    }

@@ -1,0 +1,55 @@
+"""Everything the routes need, built once per process from the settings."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from starlette.requests import Request
+
+from process_center.identity.hashing import SecretCheckCache
+from process_center.identity.keys import KeyRing
+from process_center.identity.registrations import RegistrationCache
+from process_center.identity.service import TokenService
+from process_center.identity.tokens import TokenIssuer, TokenVerifier
+from process_center.settings import Settings
+from process_center.storage.database import Database
+
+
+@dataclass
+class Services:
+    settings: Settings
+    database: Database
+    keys: KeyRing
+    registrations: RegistrationCache
+    verifier: TokenVerifier
+    tokens: TokenService
+
+
+def build_services(settings: Settings, database: Database | None = None) -> Services:
+    database = database or Database(
+        settings.database_url, pool_size=settings.db_pool_size
+    )
+    keys = KeyRing(database, settings.token_lifetime_seconds)
+    registrations = RegistrationCache(database, settings.registration_cache_seconds)
+    issuer = TokenIssuer(
+        keys,
+        issuer=settings.public_url,
+        audience=settings.api_audience,
+        lifetime_seconds=settings.token_lifetime_seconds,
+    )
+    verifier = TokenVerifier(
+        keys, issuer=settings.public_url, audience=settings.api_audience
+    )
+    return Services(
+        settings=settings,
+        database=database,
+        keys=keys,
+        registrations=registrations,
+        verifier=verifier,
+        tokens=TokenService(registrations, issuer, SecretCheckCache()),
+    )
+
+
+def services_of(request: Request) -> Services:
+    services: Services = request.app.state.services
+    return services

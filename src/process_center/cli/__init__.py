@@ -1,0 +1,29 @@
+"""The ``process-center`` command: admin tasks, the server, and API clients."""
+
+from __future__ import annotations
+
+import click
+
+from process_center import __version__
+from process_center.cli.apps import apps
+from process_center.cli.context import AppContext
+from process_center.cli.directory import customers, groups, partners, tenants
+from process_center.cli.jobs import jobs
+from process_center.cli.serve import serve
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--database-url",
+    envvar="PROCESS_CENTER_DATABASE_URL",
+    help="SQLAlchemy URL of the store (default: SQLite in the user data folder).",
+)
+@click.version_option(__version__, prog_name="process-center")
+@click.pass_context
+def main(context: click.Context, database_url: str | None) -> None:
+    """Process Center: jobs run against customers' Microsoft 365 tenants."""
+    context.obj = AppContext(database_url)
+
+
+for command in (partners, customers, tenants, groups, apps, jobs, serve):
+    main.add_command(command)

@@ -1,0 +1,1 @@
+"""The Process Center's domain: jobs, their lifecycle, permissions. Knows no HTTP."""

@@ -1,0 +1,1 @@
+"""The identity service: app registrations, client authentication, access tokens."""

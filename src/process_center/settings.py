@@ -1,0 +1,53 @@
+"""Typed settings, read once from the environment (prefix ``PROCESS_CENTER_``)."""
+
+from __future__ import annotations
+
+from functools import cached_property
+from pathlib import Path
+
+import platformdirs
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def default_database_url() -> str:
+    data_dir = Path(platformdirs.user_data_dir("process-center"))
+    return f"sqlite:///{data_dir / 'process-center.db'}"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="PROCESS_CENTER_", extra="ignore")
+
+    database_url: str = Field(default_factory=default_database_url)
+    # The issuer and the base of every absolute URL we publish. Behind a
+    # reverse proxy this is the public address, not the one uvicorn binds.
+    public_url: str = "http://127.0.0.1:8000"
+    api_audience: str = "process-center-api"
+    token_lifetime_seconds: int = Field(default=3600, ge=60, le=86400)
+    # How long a process may act on a cached view of an app registration.
+    # Revocations take effect within this many seconds.
+    registration_cache_seconds: float = Field(default=2.0, ge=0, le=5)
+    max_job_ids: int = Field(default=1000, ge=1, le=100_000)
+    max_body_bytes: int = Field(default=256 * 1024, ge=1024)
+    retention_days: int = Field(default=90, ge=1)
+    redis_url: str | None = None
+    db_pool_size: int = Field(default=10, ge=1)
+    log_level: str = "INFO"
+    log_json: bool = True
+
+    @field_validator("public_url")
+    @classmethod
+    def _strip_trailing_slash(cls, value: str) -> str:
+        return value.rstrip("/")
+
+    @cached_property
+    def token_endpoint(self) -> str:
+        return f"{self.public_url}/connect/token"
+
+    @cached_property
+    def jwks_uri(self) -> str:
+        return f"{self.public_url}/.well-known/openid-configuration/jwks"
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")

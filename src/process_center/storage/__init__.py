@@ -1,0 +1,1 @@
+"""Persistence: tables, migrations, engines and the queries the services need."""
