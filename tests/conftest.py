@@ -46,7 +46,10 @@ def postgres_admin_url() -> str | None:
 def create_postgres_database(admin_url: str) -> tuple[str, Callable[[], None]]:
     """A new, empty database on the server, and a function that drops it."""
     name = f"pc_test_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(make_url(admin_url).set(drivername="postgresql+psycopg"), isolation_level="AUTOCOMMIT")
+    admin = create_engine(
+        make_url(admin_url).set(drivername="postgresql+psycopg"),
+        isolation_level="AUTOCOMMIT",
+    )
     with admin.connect() as connection:
         connection.execute(text(f'CREATE DATABASE "{name}"'))
     url = make_url(admin_url).set(drivername="postgresql+psycopg", database=name)
@@ -95,7 +98,9 @@ class LiveServer:
         self.settings = settings
         self.app = create_app(settings)
         host, port = settings.public_url.removeprefix("http://").split(":")
-        config = uvicorn.Config(self.app, host=host, port=int(port), log_config=None, lifespan="on")
+        config = uvicorn.Config(
+            self.app, host=host, port=int(port), log_config=None, lifespan="on"
+        )
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, daemon=True)
 
@@ -145,7 +150,9 @@ def store(database_url: str, live_server: LiveServer) -> Iterator[Database]:
 def database(store: Database) -> Iterator[Database]:
     """The store, emptied after the test (signing keys stay)."""
     yield store
-    tables = [t for t in reversed(Base.metadata.sorted_tables) if t.name not in _KEPT_TABLES]
+    tables = [
+        t for t in reversed(Base.metadata.sorted_tables) if t.name not in _KEPT_TABLES
+    ]
     with store.engine.begin() as connection:
         if store.is_sqlite:
             for table in tables:

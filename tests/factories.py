@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import time
+import uuid
 from dataclasses import dataclass
 from uuid import UUID
 
 import httpx
+import jwt
+from sqlalchemy import select
 
 from process_center.domain.jobs import JobStatus, JobType
 from process_center.domain.permissions import TENANT_READ
@@ -13,6 +17,7 @@ from process_center.identity.apps import add_secret, create_app
 from process_center.storage import directory
 from process_center.storage.database import Database
 from process_center.storage.jobs import add_job
+from process_center.storage.models import SigningKey
 
 
 @dataclass
@@ -38,7 +43,9 @@ class Factory:
         with self.database.write() as session:
             return directory.add_tenant(session, customer_id, name).id
 
-    def group(self, partner_id: UUID, customer_ids: list[UUID], name: str = "Group") -> UUID:
+    def group(
+        self, partner_id: UUID, customer_ids: list[UUID], name: str = "Group"
+    ) -> UUID:
         with self.database.write() as session:
             group = directory.add_group(session, partner_id, name)
             directory.set_group_members(session, group, customer_ids)
@@ -75,7 +82,8 @@ class Factory:
     ) -> list[UUID]:
         with self.database.write() as session:
             return [
-                add_job(session, tenant_id, job_type, status=status).id for _ in range(count)
+                add_job(session, tenant_id, job_type, status=status).id
+                for _ in range(count)
             ]
 
 
@@ -100,7 +108,9 @@ def jobs_path(customer_id: UUID | str, tenant_id: UUID | str) -> str:
     )
 
 
-def get_token(http: httpx.Client, registration: Registration, scope: str | None = None) -> str:
+def get_token(
+    http: httpx.Client, registration: Registration, scope: str | None = None
+) -> str:
     form = {
         "grant_type": "client_credentials",
         "client_id": str(registration.client_id),
@@ -112,3 +122,34 @@ def get_token(http: httpx.Client, registration: Registration, scope: str | None 
     assert response.status_code == 200, response.text
     token: str = response.json()["access_token"]
     return token
+
+
+def sign_access_token(
+    database: Database,
+    settings_public_url: str,
+    registration: Registration,
+    **overrides: object,
+) -> str:
+    """An access token signed with the server's own active key, with claims of our choosing."""
+    with database.session() as session:
+        key = session.scalars(
+            select(SigningKey).where(SigningKey.retired_at.is_(None))
+        ).first()
+        assert key is not None
+        kid, pem = key.kid, key.private_key_pem
+    now = int(time.time())
+    claims: dict[str, object] = {
+        "iss": settings_public_url,
+        "aud": "process-center-api",
+        "sub": str(registration.client_id),
+        "client_id": str(registration.client_id),
+        "ptn": str(registration.partner_id),
+        "scope": "elements.bm.tenant.read.all",
+        "iat": now,
+        "nbf": now,
+        "exp": now + 3600,
+        "jti": uuid.uuid4().hex,
+    }
+    claims.update(overrides)
+    claims = {name: value for name, value in claims.items() if value is not None}
+    return jwt.encode(claims, pem, algorithm="RS256", headers={"kid": kid})

@@ -40,7 +40,8 @@ class DemoCredentials:
 
 def seed_demo(database: Database, rng: random.Random | None = None) -> DemoCredentials:
     """Seed the demo partner once; every call issues the demo app a fresh secret."""
-    rng = rng or random.Random(7)
+    # Demo data only: a seeded generator so every demo looks the same.
+    rng = rng or random.Random(7)  # noqa: S311
     with database.write() as session:
         partner = session.scalar(select(Partner).where(Partner.name == DEMO_PARTNER))
         if partner is None:
@@ -97,7 +98,7 @@ def print_demo_instructions(credentials: DemoCredentials, base_url: str) -> None
         f"{base_url}/partner/external/v3/bm/customers/{credentials.customer_id}"
         f"/tenants/{credentials.tenant_id}/process-center/jobs/batch?pageIndex=1&pageSize=5"
     )
-    print(  # noqa: T201 - the demo's whole purpose is to tell the person what to run
+    print(
         f"""
 Process Center demo at {base_url}
   client id:     {credentials.client_id}

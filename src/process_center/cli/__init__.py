@@ -23,6 +23,7 @@ from process_center.cli.serve import serve
 def main(context: click.Context, database_url: str | None) -> None:
     """Process Center: jobs run against customers' Microsoft 365 tenants."""
     context.obj = AppContext(database_url)
+    context.call_on_close(context.obj.close)
 
 
 for command in (partners, customers, tenants, groups, apps, jobs, serve):

@@ -31,6 +31,10 @@ class AppContext:
         upgrade(database.engine)
         return database
 
+    def close(self) -> None:
+        if "database" in self.__dict__:
+            self.database.dispose()
+
     @contextmanager
     def write(self) -> Iterator[Session]:
         with self.database.write() as session:
