@@ -30,6 +30,15 @@ class Settings(BaseSettings):
     max_job_ids: int = Field(default=1000, ge=1, le=100_000)
     max_body_bytes: int = Field(default=256 * 1024, ge=1024)
     retention_days: int = Field(default=90, ge=1)
+    retention_interval_seconds: float = Field(default=3600.0, gt=0)
+    # The live feed: readers poll this often when no NOTIFY can wake them
+    # (SQLite), a quiet stream gets a comment line this often, and a stream
+    # ends after this long so its client reconnects and is authorized again.
+    feed_poll_seconds: float = Field(default=1.0, gt=0, le=60)
+    feed_heartbeat_seconds: float = Field(default=15.0, gt=0, le=300)
+    feed_stream_seconds: float = Field(default=300.0, gt=0, le=3600)
+    # Set by ``serve --demo`` only: a background producer moves demo jobs.
+    demo: bool = False
     redis_url: str | None = None
     db_pool_size: int = Field(default=10, ge=1)
     log_level: str = "INFO"

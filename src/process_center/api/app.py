@@ -13,9 +13,10 @@ from starlette.concurrency import run_in_threadpool
 from process_center import __version__
 from process_center.api.middleware import RequestContextMiddleware
 from process_center.api.problems import install_problem_handlers
-from process_center.api.routes import health, identity, jobs, tenants
+from process_center.api.routes import events, health, identity, jobs, ledger, tenants
 from process_center.api.schemas import OAuthErrorResponse, Problem
 from process_center.api.services import Services, build_services
+from process_center.ledger.tasks import background_tasks
 from process_center.logs import configure_logging
 from process_center.settings import Settings
 from process_center.storage.migrate import upgrade
@@ -35,7 +36,8 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await run_in_threadpool(_prepare_store, services)
-        yield
+        async with background_tasks(services.settings, services.ledger, services.feed):
+            yield
         services.database.dispose()
 
     app = FastAPI(
@@ -50,7 +52,8 @@ def create_app(
         redoc_url=None,
     )
     app.state.services = services
-    for module in (jobs, tenants, identity, health):
+    # events before ledger: ".../jobs/events" must not be read as a jobId.
+    for module in (jobs, events, ledger, tenants, identity, health):
         app.include_router(module.router)
     install_problem_handlers(app)
     app.add_middleware(RequestContextMiddleware)

@@ -5,10 +5,11 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 from uuid import UUID
 
 import orjson
+from pydantic import BaseModel, ValidationError
 from starlette.datastructures import QueryParams
 
 from process_center.domain.errors import InvalidInput
@@ -17,6 +18,7 @@ MAX_PAGE_SIZE = 100
 DEFAULT_PAGE_SIZE = 50
 _INT64_MAX = 2**63 - 1
 _INTEGER = re.compile(r"^[+-]?[0-9]+$")
+ModelT = TypeVar("ModelT", bound=BaseModel)
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,3 +141,50 @@ def parse_guid_list(
     if errors:
         raise InvalidInput(f"{name} holds items that are not GUID strings.", errors)
     return frozenset(ids)
+
+
+def parse_model(model: type[ModelT], document: Mapping[str, Any]) -> ModelT:
+    """``document`` checked against a strict pydantic model; InvalidInput names
+    each field that is wrong."""
+    try:
+        return model.model_validate(document)
+    except ValidationError as error:
+        errors: dict[str, list[str]] = {}
+        for item in error.errors(include_url=False):
+            field = ".".join(str(part) for part in item["loc"]) or "body"
+            errors.setdefault(field, []).append(item["msg"])
+        fields = ", ".join(errors)
+        raise InvalidInput(
+            f"The request body is not valid: {fields}.", errors
+        ) from None
+
+
+_ENTITY_TAG = re.compile(r'^"([0-9]{1,18})"$')
+
+
+def parse_if_match(header: str | None) -> frozenset[int] | None:
+    """The job versions an If-Match header accepts; None for absent or ``*``.
+
+    ETags are strong (RFC 9110 8.8.3), so a weak ``W/`` tag never matches.
+    """
+    if header is None or header.strip() == "*":
+        return None
+    versions: set[int] = set()
+    for tag in header.split(","):
+        tag = tag.strip()
+        if tag.startswith("W/"):
+            continue
+        match = _ENTITY_TAG.match(tag)
+        if match is None:
+            raise InvalidInput(
+                'If-Match must hold entity tags such as "3".',
+                {"If-Match": [f"'{tag[:40]}' is not an entity tag of this API."]},
+            )
+        versions.add(int(match.group(1)))
+    return frozenset(versions)
+
+
+def parse_event_id(raw: str | None, name: str) -> int | None:
+    if raw is None or not raw.strip():
+        return None
+    return _integer(raw, name, 0, _INT64_MAX)

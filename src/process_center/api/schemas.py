@@ -3,9 +3,10 @@ and tests hold them to these shapes."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
+from uuid import UUID
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 
 class JobsBatchRequest(BaseModel):
@@ -127,3 +128,68 @@ def json_request_body(model: type) -> dict[str, Any]:
             }
         },
     }
+
+
+class JobCreateRequest(BaseModel):
+    """A new job. With a `jobId`, repeating the same request is safe."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    type: int = Field(ge=1, le=10, description="1 Apply baseline ... 10 Restore.")
+    jobId: UUID | None = Field(
+        default=None,
+        strict=False,
+        description="The job's ID, chosen by the caller to make the create idempotent.",
+    )
+    trigger: Literal["app", "schedule"] = Field(
+        default="app",
+        description="What started the job: the calling app itself, or a schedule it runs.",
+    )
+    message: str | None = Field(default=None, max_length=2000)
+
+
+class JobPatchRequest(BaseModel):
+    """A move of the job's status, progress or message; give at least one."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    status: int | None = Field(
+        default=None, ge=0, le=5, description="The status to move to."
+    )
+    progress: int | None = Field(
+        default=None, ge=0, le=100, description="Percent done; null clears it."
+    )
+    message: str | None = Field(
+        default=None, max_length=2000, description="A short note; null clears it."
+    )
+
+
+class JobTrigger(BaseModel):
+    kind: str = Field(description="app, operator, schedule or system.")
+    ref: str | None = Field(description="The app's client id or the operator's email.")
+
+
+class JobHistoryEntry(BaseModel):
+    eventId: int
+    fromStatus: int | None
+    status: int
+    progress: int | None
+    message: str | None
+    actor: str | None
+    occurredAt: str
+
+
+class JobDetailResponse(BaseModel):
+    jobId: str
+    type: int
+    status: int
+    progress: int | None
+    message: str | None
+    trigger: JobTrigger
+    createdAt: str
+    startedAt: str | None
+    finishedAt: str | None
+    version: int = Field(
+        description="Grows with every change; the ETag is its quoted value."
+    )
+    history: list[JobHistoryEntry]

@@ -11,6 +11,8 @@ from process_center.identity.keys import KeyRing
 from process_center.identity.registrations import RegistrationCache
 from process_center.identity.service import TokenService
 from process_center.identity.tokens import TokenIssuer, TokenVerifier
+from process_center.ledger.feed import FeedHub, FeedTiming
+from process_center.ledger.service import Ledger
 from process_center.settings import Settings
 from process_center.storage.database import Database
 
@@ -23,6 +25,8 @@ class Services:
     registrations: RegistrationCache
     verifier: TokenVerifier
     tokens: TokenService
+    ledger: Ledger
+    feed: FeedHub
 
 
 def build_services(settings: Settings, database: Database | None = None) -> Services:
@@ -40,6 +44,14 @@ def build_services(settings: Settings, database: Database | None = None) -> Serv
     verifier = TokenVerifier(
         keys, issuer=settings.public_url, audience=settings.api_audience
     )
+    feed = FeedHub(
+        database,
+        FeedTiming(
+            poll_seconds=settings.feed_poll_seconds,
+            heartbeat_seconds=settings.feed_heartbeat_seconds,
+            stream_seconds=settings.feed_stream_seconds,
+        ),
+    )
     return Services(
         settings=settings,
         database=database,
@@ -47,6 +59,8 @@ def build_services(settings: Settings, database: Database | None = None) -> Serv
         registrations=registrations,
         verifier=verifier,
         tokens=TokenService(registrations, issuer, SecretCheckCache()),
+        ledger=Ledger(database, on_change=feed.wake),
+        feed=feed,
     )
 
 

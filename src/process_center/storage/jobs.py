@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from process_center.domain.errors import NotFound
 from process_center.domain.jobs import JobStatus, JobSummary, JobType, Page
+from process_center.storage.ledger import announce
 from process_center.storage.models import Customer, Job, JobEvent, Tenant, utcnow
 
 _jobs = Job.__table__
@@ -151,6 +152,7 @@ def add_job(
     trigger_kind: str = "system",
     trigger_ref: str | None = None,
     create_digest: str | None = None,
+    message: str | None = None,
 ) -> Job:
     """Add a job at the head of its tenant's numbering, in the caller's transaction."""
     seq = session.execute(
@@ -171,6 +173,7 @@ def add_job(
         trigger_kind=trigger_kind,
         trigger_ref=trigger_ref,
         create_digest=create_digest,
+        message=message,
         version=1,
         created_at=now,
         started_at=now if status != JobStatus.WAITING else None,
@@ -184,10 +187,12 @@ def add_job(
             tenant_id=tenant_id,
             from_status=None,
             to_status=int(status),
+            message=message,
             actor=trigger_ref,
             occurred_at=now,
         )
     )
+    announce(session, tenant_id)
     return job
 
 

@@ -1,0 +1,142 @@
+"""Ledger queries: locking a job for a change, its history, and the change feed.
+
+Every write that adds a job event first locks the tenant's row. Event ids
+come from one sequence, so without the lock two transactions of one tenant
+could commit out of id order, and a feed reader that has moved past the
+higher id would never see the lower one. With it, a tenant's events become
+visible in id order, which is what makes ``Last-Event-ID`` resumption exact.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import Connection, Row, Select, func, insert, select
+from sqlalchemy.orm import Session
+
+from process_center.domain.errors import NotFound
+from process_center.storage.models import Job, JobEvent, Tenant
+
+# The PostgreSQL channel that announces "tenant X has new job events".
+CHANGES_CHANNEL = "process_center_job_events"
+
+_events = JobEvent.__table__
+_jobs = Job.__table__
+
+
+@dataclass(frozen=True, slots=True)
+class EventRow:
+    """One job event as the history and the feed show it."""
+
+    id: int
+    job_id: UUID
+    job_type: int
+    from_status: int | None
+    to_status: int
+    progress: int | None
+    message: str | None
+    actor: str | None
+    occurred_at: datetime
+
+
+def lock_tenant(session: Session, tenant_id: UUID) -> None:
+    """Serialize the tenant's event-writing transactions (see the module doc)."""
+    found = session.execute(
+        select(Tenant.id).where(Tenant.id == tenant_id).with_for_update()
+    ).first()
+    if found is None:
+        raise NotFound(f"Tenant {tenant_id} was not found.")
+
+
+def job_for_update(session: Session, tenant_id: UUID, job_id: UUID) -> Job:
+    """The tenant's job, locked until the transaction ends."""
+    job = session.get(Job, job_id, with_for_update=True, populate_existing=True)
+    if job is None or job.tenant_id != tenant_id:
+        raise NotFound(f"Job {job_id} was not found in tenant {tenant_id}.")
+    return job
+
+
+def find_job(session: Session, tenant_id: UUID, job_id: UUID) -> Job:
+    job = session.get(Job, job_id)
+    if job is None or job.tenant_id != tenant_id:
+        raise NotFound(f"Job {job_id} was not found in tenant {tenant_id}.")
+    return job
+
+
+def record_event(
+    session: Session,
+    job: Job,
+    *,
+    from_status: int | None,
+    actor: str | None,
+    occurred_at: datetime,
+) -> None:
+    """Add the job's current state to its history and announce it."""
+    session.execute(
+        insert(JobEvent).values(
+            job_id=job.id,
+            tenant_id=job.tenant_id,
+            from_status=from_status,
+            to_status=job.status,
+            progress=job.progress,
+            message=job.message,
+            actor=actor,
+            occurred_at=occurred_at,
+        )
+    )
+    announce(session, job.tenant_id)
+
+
+def announce(session: Session, tenant_id: UUID) -> None:
+    """Wake other processes' feed listeners once this transaction commits."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(select(func.pg_notify(CHANGES_CHANNEL, str(tenant_id))))
+
+
+def _event_query() -> Select[Any]:
+    return select(
+        _events.c.id,
+        _events.c.job_id,
+        _jobs.c.type.label("job_type"),
+        _events.c.from_status,
+        _events.c.to_status,
+        _events.c.progress,
+        _events.c.message,
+        _events.c.actor,
+        _events.c.occurred_at,
+    ).join(_jobs, _jobs.c.id == _events.c.job_id)
+
+
+def history(session: Session, job_id: UUID) -> list[EventRow]:
+    rows = session.execute(
+        _event_query().where(_events.c.job_id == job_id).order_by(_events.c.id)
+    )
+    return _event_rows(rows)
+
+
+def events_after(
+    connection: Connection, tenant_id: UUID, after_id: int, limit: int
+) -> list[EventRow]:
+    """The tenant's events with ids above ``after_id``, oldest first."""
+    rows = connection.execute(
+        _event_query()
+        .where(_events.c.tenant_id == tenant_id, _events.c.id > after_id)
+        .order_by(_events.c.id)
+        .limit(limit)
+    )
+    return _event_rows(rows)
+
+
+def latest_event_id(connection: Connection, tenant_id: UUID) -> int:
+    latest = connection.execute(
+        select(func.max(_events.c.id)).where(_events.c.tenant_id == tenant_id)
+    ).scalar()
+    return int(latest or 0)
+
+
+def _event_rows(rows: Iterable[Row[Any]]) -> list[EventRow]:
+    return [EventRow(**row._asdict()) for row in rows]
