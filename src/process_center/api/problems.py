@@ -34,7 +34,8 @@ _DOMAIN_STATUS: list[tuple[type[DomainError], int]] = [
 
 def request_id_of(request: Request) -> str | None:
     # Set by RequestContextMiddleware before any route runs.
-    return request.scope.get("state", {}).get("request_id")
+    request_id: str | None = request.scope.get("state", {}).get("request_id")
+    return request_id
 
 
 def problem(
@@ -117,7 +118,8 @@ async def _http_error(request: Request, exc: Exception) -> Response:
         detail = f"No resource at {request.url.path}."
     elif exc.status_code == 405:
         detail = f"{request.method} is not allowed on {request.url.path}."
-    return problem(request, exc.status_code, detail, headers=exc.headers)
+    headers = dict(exc.headers) if exc.headers else None
+    return problem(request, exc.status_code, detail, headers=headers)
 
 
 async def _validation_error(request: Request, exc: Exception) -> Response:

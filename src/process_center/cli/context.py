@@ -22,8 +22,9 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 class AppContext:
     def __init__(self, database_url: str | None) -> None:
-        overrides = {"database_url": database_url} if database_url else {}
-        self.settings = Settings(**overrides)
+        self.settings = (
+            Settings(database_url=database_url) if database_url else Settings()
+        )
 
     @cached_property
     def database(self) -> Database:

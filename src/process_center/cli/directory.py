@@ -114,8 +114,7 @@ def show_customer(app: AppContext, customer_id: UUID, as_json: bool) -> None:
             ],
         }
     lines = [f"{customer.organization} ({customer.id})"] + [
-        f"  tenant {t['id']}  {t['name']}  {t['jobCount']} jobs"
-        for t in value["tenants"]
+        f"  tenant {t.id}  {t.name}  {t.job_count} jobs" for t in tenants
     ]
     emit(as_json, value, "\n".join(lines))
 

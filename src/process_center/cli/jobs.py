@@ -73,9 +73,8 @@ def create_jobs(
             {"jobId": str(j.id), "type": j.type, "status": j.status} for j in created
         ]
     text = "\n".join(
-        f"{row['jobId']}  {JobType(row['type']).display_name}  "
-        f"{JobStatus(row['status']).display_name}"
-        for row in rows
+        f"{job.id}  {JobType(job.type).display_name}  {JobStatus(job.status).display_name}"
+        for job in created
     )
     emit(as_json, rows, text)
 
