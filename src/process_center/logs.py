@@ -11,6 +11,8 @@ import orjson
 
 # Attributes every LogRecord has; anything else on a record came from ``extra``.
 _STANDARD = set(vars(logging.makeLogRecord({}))) | {"message", "asctime", "taskName"}
+# uvicorn attaches a copy of its message with terminal colours.
+_DROPPED = _STANDARD | {"color_message"}
 
 
 class JsonFormatter(logging.Formatter):
@@ -24,7 +26,7 @@ class JsonFormatter(logging.Formatter):
             "event": record.getMessage(),
         }
         for key, value in vars(record).items():
-            if key not in _STANDARD and value is not None:
+            if key not in _DROPPED and value is not None:
                 entry[key] = value
         if record.exc_info:
             entry["trace"] = self.formatException(record.exc_info)
