@@ -23,7 +23,7 @@ class Settings(BaseSettings):
     # reverse proxy this is the public address, not the one uvicorn binds.
     public_url: str = "http://127.0.0.1:8000"
     api_audience: str = "process-center-api"
-    token_lifetime_seconds: int = Field(default=3600, ge=60, le=86400)
+    token_lifetime_seconds: int = Field(default=3600, ge=1, le=86400)
     # How long a process may act on a cached view of an app registration.
     # Revocations take effect within this many seconds.
     registration_cache_seconds: float = Field(default=2.0, ge=0, le=5)

@@ -1,0 +1,208 @@
+"""The API's requests, described once for both the sync and the async client."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Collection, Iterable
+from dataclasses import dataclass, field
+from typing import Any, Generic, TypeVar
+from uuid import UUID
+
+from process_center.client._models import Job, Page, Tenant, parse_model, parse_page
+from process_center.domain.jobs import JobStatus, JobType
+
+T = TypeVar("T")
+JOBS_PATH = (
+    "/partner/external/v3/bm/customers/{customer}/tenants/{tenant}/process-center/jobs"
+)
+TENANTS_PATH = "/partner/external/v3/bm/tenants/batch"
+MAX_PAGE_SIZE = 100
+
+
+@dataclass(frozen=True, slots=True)
+class Call(Generic[T]):
+    """One API request and how to read its answer.
+
+    ``idempotent`` says whether sending it twice does no more than sending it
+    once; only such requests are retried after they may have reached the server.
+    """
+
+    method: str
+    path: str
+    parse: Callable[[Any, dict[str, str]], T]
+    params: dict[str, int] | None = None
+    json: dict[str, Any] | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+    idempotent: bool = True
+
+
+def jobs_page(
+    customer_id: UUID | str,
+    tenant_id: UUID | str,
+    *,
+    job_ids: Iterable[UUID | str] | None,
+    statuses: Collection[JobStatus] | None,
+    types: Collection[JobType] | None,
+    page_index: int,
+    page_size: int,
+) -> Call[Page[Job]]:
+    body: dict[str, Any] = {}
+    if job_ids is not None:
+        body["jobIds"] = [str(job_id) for job_id in job_ids]
+    # Servers that know these filters apply them; others ignore them, and the
+    # lazy listing filters what they return.
+    if statuses:
+        body["statuses"] = sorted(int(status) for status in statuses)
+    if types:
+        body["types"] = sorted(int(job_type) for job_type in types)
+    return Call(
+        "POST",
+        _jobs_path(customer_id, tenant_id) + "/batch",
+        lambda document, _: parse_page(Job, document),
+        params=_paging(page_index, page_size),
+        json=body,
+    )
+
+
+def job_detail(
+    customer_id: UUID | str, tenant_id: UUID | str, job_id: UUID | str
+) -> Call[Job]:
+    return Call("GET", _job_path(customer_id, tenant_id, job_id), _parse_job)
+
+
+def create_job(
+    customer_id: UUID | str,
+    tenant_id: UUID | str,
+    job_type: JobType | int,
+    *,
+    job_id: UUID | str | None,
+    extra: dict[str, Any],
+) -> Call[Job]:
+    # The server treats a repeated create with the same jobId and body as one,
+    # so choosing the id here makes the create safe to retry.
+    body = {"type": int(JobType(job_type)), "jobId": str(job_id or uuid.uuid4())}
+    return Call(
+        "POST",
+        _jobs_path(customer_id, tenant_id),
+        _parse_job,
+        json={**extra, **body},
+    )
+
+
+def update_job(
+    customer_id: UUID | str,
+    tenant_id: UUID | str,
+    job_id: UUID | str,
+    *,
+    status: JobStatus | int | None,
+    progress: int | None,
+    message: str | None,
+    if_match: str | None,
+) -> Call[Job]:
+    body: dict[str, Any] = {}
+    if status is not None:
+        body["status"] = int(JobStatus(status))
+    if progress is not None:
+        body["progress"] = progress
+    if message is not None:
+        body["message"] = message
+    if not body:
+        raise ValueError("Give at least one of status, progress or message.")
+    # RFC 9110 13.1.1: with If-Match a repeat cannot apply twice (it gets 412).
+    headers = {"If-Match": if_match} if if_match else {}
+    return Call(
+        "PATCH",
+        _job_path(customer_id, tenant_id, job_id),
+        _parse_job,
+        json=body,
+        headers=headers,
+        idempotent=if_match is not None,
+    )
+
+
+def tenants_page(
+    *, tenant_ids: Iterable[UUID | str] | None, page_index: int, page_size: int
+) -> Call[Page[Tenant]]:
+    body = {"tenantIds": [str(t) for t in tenant_ids]} if tenant_ids is not None else {}
+    return Call(
+        "POST",
+        TENANTS_PATH,
+        lambda document, _: parse_page(Tenant, document),
+        params=_paging(page_index, page_size),
+        json=body,
+    )
+
+
+def _parse_job(document: Any, headers: dict[str, str]) -> Job:
+    job = parse_model(Job, document, "job")
+    etag = headers.get("etag")
+    return job.model_copy(update={"etag": etag}) if etag and not job.etag else job
+
+
+def _paging(page_index: int, page_size: int) -> dict[str, int]:
+    if page_index < 1:
+        raise ValueError("page_index starts at 1.")
+    if not 1 <= page_size <= MAX_PAGE_SIZE:
+        raise ValueError(f"page_size must be between 1 and {MAX_PAGE_SIZE}.")
+    return {"pageIndex": page_index, "pageSize": page_size}
+
+
+def _jobs_path(customer_id: UUID | str, tenant_id: UUID | str) -> str:
+    return JOBS_PATH.format(customer=_guid(customer_id), tenant=_guid(tenant_id))
+
+
+def _job_path(
+    customer_id: UUID | str, tenant_id: UUID | str, job_id: UUID | str
+) -> str:
+    return f"{_jobs_path(customer_id, tenant_id)}/{_guid(job_id)}"
+
+
+def _guid(value: UUID | str) -> UUID:
+    # Anything else in a path segment could reach another resource.
+    try:
+        return value if isinstance(value, UUID) else UUID(str(value))
+    except ValueError:
+        raise ValueError(f"{value!r} is not a GUID.") from None
+
+
+ItemT = TypeVar("ItemT", Job, Tenant)
+
+
+class Pager(Generic[ItemT]):
+    """Walks the pages of a listing: each item once, until the last page.
+
+    Listings are newest first, so a job added while walking shifts the rest one
+    place down and the next page repeats an item; it is yielded only once.
+    """
+
+    def __init__(self, keep: Callable[[ItemT], bool] | None = None) -> None:
+        self.next_index = 1
+        self.done = False
+        self._keep: Callable[[ItemT], bool] = keep or _keep_all
+        self._seen: set[UUID] = set()
+
+    def take(self, page: Page[ItemT]) -> list[ItemT]:
+        self.next_index += 1
+        self.done = page.is_last or not page.items
+        fresh = [item for item in page.items if _key(item) not in self._seen]
+        self._seen.update(_key(item) for item in fresh)
+        return [item for item in fresh if self._keep(item)]
+
+
+def _keep_all(item: object) -> bool:
+    return True
+
+
+def _key(item: Job | Tenant) -> UUID:
+    return item.job_id if isinstance(item, Job) else item.tenant_id
+
+
+def job_filter(
+    statuses: Collection[JobStatus] | None, types: Collection[JobType] | None
+) -> Callable[[Job], bool]:
+    wanted_statuses = frozenset(statuses or ())
+    wanted_types = frozenset(types or ())
+    return lambda job: (
+        (not wanted_statuses or job.status in wanted_statuses)
+        and (not wanted_types or job.type in wanted_types)
+    )

@@ -1,0 +1,101 @@
+"""Typed views of what the API returns."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Generic, TypeVar
+from uuid import UUID
+
+from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic.alias_generators import to_camel
+
+from process_center.client._errors import UnexpectedResponse
+from process_center.domain.jobs import JobStatus, JobType
+
+__all__ = ["Job", "JobStatus", "JobType", "Page", "Tenant"]
+
+
+class _Wire(BaseModel):
+    # Fields arrive in camelCase; fields this client does not know are ignored
+    # so a newer server does not break an older client.
+    model_config = ConfigDict(
+        alias_generator=to_camel, populate_by_name=True, frozen=True, extra="ignore"
+    )
+
+
+class Job(_Wire):
+    """A job. The batch listing fills ``job_id``, ``type`` and ``status``; the
+    job's own resource adds times, progress and what triggered it."""
+
+    job_id: UUID
+    type: JobType
+    status: JobStatus
+    created_at: datetime | None = None
+    started_at: datetime | None = None
+    finished_at: datetime | None = None
+    progress: int | None = None
+    message: str | None = None
+    trigger: dict[str, Any] | None = None
+    history: list[dict[str, Any]] | None = None
+    etag: str | None = None
+
+    @property
+    def is_terminal(self) -> bool:
+        return self.status.is_terminal
+
+
+class Tenant(_Wire):
+    """A tenant the app may see, as tenant discovery lists it."""
+
+    tenant_id: UUID
+    tenant_name: str
+    customer_id: UUID
+    status: int
+
+
+ItemT = TypeVar("ItemT", bound=_Wire)
+
+
+@dataclass(frozen=True, slots=True)
+class Page(Generic[ItemT]):
+    """One page of a listing and the number of matches across all pages."""
+
+    items: list[ItemT]
+    page_index: int
+    page_size: int
+    total_count: int
+
+    @property
+    def is_last(self) -> bool:
+        return (
+            len(self.items) < self.page_size
+            or self.page_index * self.page_size >= self.total_count
+        )
+
+
+class _Metadata(_Wire):
+    page_index: int
+    page_size: int
+    total_count: int
+
+
+def parse_model(model: type[ItemT], document: Any, what: str) -> ItemT:
+    try:
+        return model.model_validate(document)
+    except ValidationError as error:
+        raise UnexpectedResponse(
+            f"The server sent a malformed {what}: {error}"
+        ) from None
+
+
+def parse_page(model: type[ItemT], document: Any) -> Page[ItemT]:
+    if not isinstance(document, dict) or not isinstance(document.get("data"), list):
+        raise UnexpectedResponse("The server sent a page without a 'data' array.")
+    metadata = parse_model(_Metadata, document.get("metadata"), "page metadata")
+    return Page(
+        items=[parse_model(model, item, model.__name__) for item in document["data"]],
+        page_index=metadata.page_index,
+        page_size=metadata.page_size,
+        total_count=metadata.total_count,
+    )
