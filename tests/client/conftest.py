@@ -33,3 +33,25 @@ def gate(gated_server: GatedServer) -> Iterator[GatedServer]:
 def client(live_server: LiveServer, world: World) -> Iterator[Client]:
     with client_for(live_server.url, world.app, retries=QUICK_RETRIES) as pc:
         yield pc
+
+
+# Tokens live 2 s here, so the client refreshes them after 1.5 s.
+SHORT_TOKEN_SECONDS = 2
+
+
+@pytest.fixture(scope="session")
+def short_token_server(
+    database_url: str, live_server: LiveServer
+) -> Iterator[GatedServer]:
+    server = GatedServer(
+        server_settings(database_url, token_lifetime_seconds=SHORT_TOKEN_SECONDS)
+    )
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def short_tokens(short_token_server: GatedServer) -> GatedServer:
+    short_token_server.gate.reset()
+    return short_token_server
