@@ -5,10 +5,13 @@ from __future__ import annotations
 import click
 
 from process_center import __version__
+from process_center.cli.api_jobs import list_jobs, watch_jobs
+from process_center.cli.api_tenants import list_tenants
 from process_center.cli.apps import apps
 from process_center.cli.context import AppContext
 from process_center.cli.directory import customers, groups, partners, tenants
 from process_center.cli.jobs import jobs
+from process_center.cli.login import login, logout
 from process_center.cli.serve import serve
 
 
@@ -28,3 +31,10 @@ def main(context: click.Context, database_url: str | None) -> None:
 
 for command in (partners, customers, tenants, groups, apps, jobs, serve):
     main.add_command(command)
+
+# Partner API commands: they call a server over HTTP instead of the store.
+for command in (login, logout):
+    main.add_command(command)
+jobs.add_command(list_jobs)
+jobs.add_command(watch_jobs)
+tenants.add_command(list_tenants)

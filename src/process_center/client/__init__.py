@@ -31,8 +31,17 @@ from process_center.client._errors import (
     TransportError,
     Unauthorized,
     UnexpectedResponse,
+    WaitTimedOut,
 )
-from process_center.client._models import Job, JobStatus, JobType, Page, Tenant
+from process_center.client._models import (
+    Change,
+    Job,
+    JobStatus,
+    JobType,
+    Page,
+    Tenant,
+    Trigger,
+)
 from process_center.client._retry import NO_RETRIES, Retries
 
 __all__ = [
@@ -43,6 +52,7 @@ __all__ = [
     "AsyncTenants",
     "BadRequest",
     "Call",
+    "Change",
     "Client",
     "ClientCertificate",
     "ClientSecret",
@@ -66,6 +76,8 @@ __all__ = [
     "Timeout",
     "TokenError",
     "TransportError",
+    "Trigger",
     "Unauthorized",
     "UnexpectedResponse",
+    "WaitTimedOut",
 ]

@@ -155,12 +155,19 @@ class AsyncJobs:
         job_type: JobType | int,
         *,
         job_id: UUID | str | None = None,
-        **fields: Any,
+        trigger: str | None = None,
+        message: str | None = None,
     ) -> Job:
-        """Record a new job; the same ``job_id`` and fields return the same job."""
+        """Record a new job, Waiting. The client picks a ``job_id`` when none is
+        given, so a retried create never makes two jobs."""
         return await self._client.send(
             calls.create_job(
-                customer_id, tenant_id, job_type, job_id=job_id, extra=fields
+                customer_id,
+                tenant_id,
+                job_type,
+                job_id=job_id,
+                trigger=trigger,
+                message=message,
             )
         )
 
@@ -187,6 +194,42 @@ class AsyncJobs:
                 if_match=if_match,
             )
         )
+
+    async def watch(
+        self,
+        customer_id: UUID | str,
+        tenant_id: UUID | str,
+        job_ids: Iterable[UUID | str],
+        *,
+        interval: float = 2.0,
+        timeout: float | None = None,
+        details: bool = True,
+    ) -> AsyncIterator[Job]:
+        """Each job as first seen and at every change, until every job has ended.
+
+        With ``details`` each pending job is read on its own, with progress and
+        message; without, one batch listing per poll tells only the status,
+        which is all a server of the documented API alone offers. After
+        ``timeout`` seconds, ``WaitTimedOut`` is raised.
+        """
+        watch = calls.Watch(job_ids, timeout)
+        while True:
+            if details:
+                jobs = [
+                    await self.get(customer_id, tenant_id, job_id)
+                    for job_id in watch.pending
+                ]
+            else:
+                jobs = [
+                    job
+                    async for job in self.list(customer_id, tenant_id, watch.pending)
+                ]
+            for job in watch.changes(jobs):
+                yield job
+            if watch.done:
+                return
+            watch.check_time()
+            await anyio.sleep(interval)
 
 
 class AsyncTenants:

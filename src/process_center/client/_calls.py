@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 from uuid import UUID
 
+from process_center.client._errors import NotFound, WaitTimedOut
 from process_center.client._models import Job, Page, Tenant, parse_model, parse_page
 from process_center.domain.jobs import JobStatus, JobType
 
@@ -76,17 +78,20 @@ def create_job(
     job_type: JobType | int,
     *,
     job_id: UUID | str | None,
-    extra: dict[str, Any],
+    trigger: str | None,
+    message: str | None,
 ) -> Call[Job]:
     # The server treats a repeated create with the same jobId and body as one,
     # so choosing the id here makes the create safe to retry.
-    body = {"type": int(JobType(job_type)), "jobId": str(job_id or uuid.uuid4())}
-    return Call(
-        "POST",
-        _jobs_path(customer_id, tenant_id),
-        _parse_job,
-        json={**extra, **body},
-    )
+    body: dict[str, Any] = {
+        "type": int(JobType(job_type)),
+        "jobId": str(_guid(job_id) if job_id else uuid.uuid4()),
+    }
+    if trigger is not None:
+        body["trigger"] = trigger
+    if message is not None:
+        body["message"] = message
+    return Call("POST", _jobs_path(customer_id, tenant_id), _parse_job, json=body)
 
 
 def update_job(
@@ -206,3 +211,50 @@ def job_filter(
         (not wanted_statuses or job.status in wanted_statuses)
         and (not wanted_types or job.type in wanted_types)
     )
+
+
+class Watch:
+    """Follows jobs until each has ended, reporting every change once.
+
+    A change is a new status, progress or message; a job is reported when
+    first seen too, so a watcher always learns where each job starts.
+    """
+
+    def __init__(
+        self, job_ids: Iterable[UUID | str], timeout: float | None = None
+    ) -> None:
+        self._deadline = None if timeout is None else time.monotonic() + timeout
+        self.job_ids = list(dict.fromkeys(_guid(job_id) for job_id in job_ids))
+        if not self.job_ids:
+            raise ValueError("Give at least one job ID to watch.")
+        self._last: dict[UUID, tuple[object, ...]] = {}
+        self._ended: set[UUID] = set()
+
+    @property
+    def done(self) -> bool:
+        return len(self._ended) == len(self.job_ids)
+
+    def check_time(self) -> None:
+        if self._deadline is not None and time.monotonic() >= self._deadline:
+            left = len(self.pending)
+            raise WaitTimedOut(f"{left} job(s) had not ended when time ran out.")
+
+    @property
+    def pending(self) -> list[UUID]:
+        return [job_id for job_id in self.job_ids if job_id not in self._ended]
+
+    def changes(self, jobs: Iterable[Job]) -> list[Job]:
+        found = {job.job_id: job for job in jobs}
+        missing = [job_id for job_id in self.pending if job_id not in found]
+        if missing:
+            names = ", ".join(str(job_id) for job_id in missing)
+            raise NotFound(404, f"No such job in this tenant: {names}.")
+        changed = []
+        for job in found.values():
+            state = (job.status, job.progress, job.message)
+            if self._last.get(job.job_id) != state:
+                self._last[job.job_id] = state
+                changed.append(job)
+            if job.is_terminal:
+                self._ended.add(job.job_id)
+        return changed

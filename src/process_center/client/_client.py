@@ -154,12 +154,19 @@ class Jobs:
         job_type: JobType | int,
         *,
         job_id: UUID | str | None = None,
-        **fields: Any,
+        trigger: str | None = None,
+        message: str | None = None,
     ) -> Job:
-        """Record a new job; the same ``job_id`` and fields return the same job."""
+        """Record a new job, Waiting. The client picks a ``job_id`` when none is
+        given, so a retried create never makes two jobs."""
         return self._client.send(
             calls.create_job(
-                customer_id, tenant_id, job_type, job_id=job_id, extra=fields
+                customer_id,
+                tenant_id,
+                job_type,
+                job_id=job_id,
+                trigger=trigger,
+                message=message,
             )
         )
 
@@ -186,6 +193,35 @@ class Jobs:
                 if_match=if_match,
             )
         )
+
+    def watch(
+        self,
+        customer_id: UUID | str,
+        tenant_id: UUID | str,
+        job_ids: Iterable[UUID | str],
+        *,
+        interval: float = 2.0,
+        timeout: float | None = None,
+        details: bool = True,
+    ) -> Iterator[Job]:
+        """Each job as first seen and at every change, until every job has ended.
+
+        With ``details`` each pending job is read on its own, with progress and
+        message; without, one batch listing per poll tells only the status,
+        which is all a server of the documented API alone offers. After
+        ``timeout`` seconds, ``WaitTimedOut`` is raised.
+        """
+        watch = calls.Watch(job_ids, timeout)
+        while True:
+            if details:
+                jobs = [self.get(customer_id, tenant_id, j) for j in watch.pending]
+            else:
+                jobs = list(self.list(customer_id, tenant_id, watch.pending))
+            yield from watch.changes(jobs)
+            if watch.done:
+                return
+            watch.check_time()
+            time.sleep(interval)
 
 
 class Tenants:

@@ -3,6 +3,7 @@
 ProcessCenterError
 ├── TransportError              the server could not be reached, or timed out
 ├── UnexpectedResponse          a response that is not what the API defines
+├── WaitTimedOut                jobs still running when a watch's time ran out
 └── APIError                    the server answered with an error status
     ├── TokenError              the token endpoint refused (RFC 6749 5.2 ``error``)
     ├── BadRequest         400  ``errors`` names each invalid field
@@ -35,6 +36,10 @@ class TransportError(ProcessCenterError):
 
 class UnexpectedResponse(ProcessCenterError):
     """The server answered, but not in the shape the API defines."""
+
+
+class WaitTimedOut(ProcessCenterError):
+    """A watch ran out of time before every job ended."""
 
 
 class APIError(ProcessCenterError):

@@ -13,7 +13,7 @@ from pydantic.alias_generators import to_camel
 from process_center.client._errors import UnexpectedResponse
 from process_center.domain.jobs import JobStatus, JobType
 
-__all__ = ["Job", "JobStatus", "JobType", "Page", "Tenant"]
+__all__ = ["Change", "Job", "JobStatus", "JobType", "Page", "Tenant", "Trigger"]
 
 
 class _Wire(BaseModel):
@@ -24,9 +24,29 @@ class _Wire(BaseModel):
     )
 
 
+class Trigger(_Wire):
+    """What started a job: ``kind`` app, operator, schedule or system; ``ref``
+    the app's client id or the operator's email."""
+
+    kind: str
+    ref: str | None = None
+
+
+class Change(_Wire):
+    """One entry of a job's history."""
+
+    event_id: int
+    from_status: JobStatus | None = None
+    status: JobStatus
+    progress: int | None = None
+    message: str | None = None
+    actor: str | None = None
+    occurred_at: datetime
+
+
 class Job(_Wire):
     """A job. The batch listing fills ``job_id``, ``type`` and ``status``; the
-    job's own resource adds times, progress and what triggered it."""
+    job's own resource adds times, progress, trigger, version and history."""
 
     job_id: UUID
     type: JobType
@@ -36,8 +56,9 @@ class Job(_Wire):
     finished_at: datetime | None = None
     progress: int | None = None
     message: str | None = None
-    trigger: dict[str, Any] | None = None
-    history: list[dict[str, Any]] | None = None
+    trigger: Trigger | None = None
+    version: int | None = None
+    history: list[Change] | None = None
     etag: str | None = None
 
     @property
