@@ -191,7 +191,9 @@ def watch_jobs(
             click.echo(f"error: {error}", err=True)
             sys.exit(EXIT_TIMED_OUT)
     counts = Counter(job.status for job in final.values())
-    summary = ", ".join(f"{n} {status.display_name}" for status, n in counts.items())
+    summary = ", ".join(
+        f"{counts[status]} {status.display_name}" for status in sorted(counts)
+    )
     click.echo(f"All {len(final)} job(s) ended: {summary}.")
     if counts[JobStatus.FAILED]:
         sys.exit(EXIT_JOB_FAILED)
