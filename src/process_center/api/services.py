@@ -6,9 +6,11 @@ from dataclasses import dataclass
 
 from starlette.requests import Request
 
+from process_center.identity.assertions import CLOCK_SKEW, AssertionVerifier
 from process_center.identity.hashing import SecretCheckCache
 from process_center.identity.keys import KeyRing
 from process_center.identity.registrations import RegistrationCache
+from process_center.identity.replay import ReplayGuard
 from process_center.identity.service import TokenService
 from process_center.identity.tokens import TokenIssuer, TokenVerifier
 from process_center.ledger.feed import FeedHub, FeedTiming
@@ -52,13 +54,18 @@ def build_services(settings: Settings, database: Database | None = None) -> Serv
             stream_seconds=settings.feed_stream_seconds,
         ),
     )
+    # RFC 7523 3: the token endpoint URL or the issuer identifies this server.
+    assertions = AssertionVerifier(
+        [settings.token_endpoint, settings.public_url],
+        ReplayGuard(database, grace=CLOCK_SKEW),
+    )
     return Services(
         settings=settings,
         database=database,
         keys=keys,
         registrations=registrations,
         verifier=verifier,
-        tokens=TokenService(registrations, issuer, SecretCheckCache()),
+        tokens=TokenService(registrations, issuer, assertions, SecretCheckCache()),
         ledger=Ledger(database, on_change=feed.wake),
         feed=feed,
     )

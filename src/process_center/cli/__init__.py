@@ -8,9 +8,12 @@ from process_center import __version__
 from process_center.cli.api_jobs import list_jobs, watch_jobs
 from process_center.cli.api_tenants import list_tenants
 from process_center.cli.apps import apps
+from process_center.cli.certificates import certificates
 from process_center.cli.context import AppContext
+from process_center.cli.credentials import credentials
 from process_center.cli.directory import customers, groups, partners, tenants
 from process_center.cli.jobs import jobs
+from process_center.cli.keys import keys
 from process_center.cli.login import login, logout
 from process_center.cli.serve import serve
 
@@ -30,6 +33,8 @@ def main(context: click.Context, database_url: str | None) -> None:
 
 
 for command in (partners, customers, tenants, groups, apps, jobs, serve):
+    main.add_command(command)
+for command in (credentials, certificates, keys):
     main.add_command(command)
 
 # Partner API commands: they call a server over HTTP instead of the store.

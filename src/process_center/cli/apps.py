@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
 from uuid import UUID
 
 import click
+from sqlalchemy.orm import Session
 
 from process_center.cli.context import (
     AppContext,
@@ -13,8 +17,11 @@ from process_center.cli.context import (
     json_option,
     pass_app,
 )
+from process_center.cli.credentials import read_certificate
 from process_center.identity import apps as registrations
-from process_center.identity.apps import SECRET_YEARS
+from process_center.identity import credentials
+from process_center.identity.credentials import SECRET_YEARS, IssuedSecret
+from process_center.storage.models import AppRegistration
 
 
 @click.group()
@@ -41,6 +48,18 @@ def apps() -> None:
     help="Limit the app to the customers of this group (repeatable).",
 )
 @click.option(
+    "--certificate",
+    "certificate_files",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    multiple=True,
+    help="Register this PEM or DER certificate for private_key_jwt (repeatable).",
+)
+@click.option(
+    "--secret/--no-secret",
+    default=None,
+    help="Issue a client secret. Default: only when no --certificate is given.",
+)
+@click.option(
     "--secret-years",
     type=click.Choice([str(y) for y in SECRET_YEARS]),
     default="2",
@@ -57,10 +76,15 @@ def create_app(
     permissions: tuple[str, ...],
     customer_ids: tuple[UUID, ...],
     group_ids: tuple[UUID, ...],
+    certificate_files: tuple[Path, ...],
+    secret: bool | None,
     secret_years: str,
     as_json: bool,
 ) -> None:
     """Register an app and print its client id and secret (shown only now)."""
+    with_secret = not certificate_files if secret is None else secret
+    if not with_secret and not certificate_files:
+        raise click.UsageError("An app needs a client secret or a --certificate.")
     with app.write() as session:
         registration = registrations.create_app(
             session,
@@ -70,15 +94,39 @@ def create_app(
             customer_ids=customer_ids,
             group_ids=group_ids,
         )
-        secret = registrations.add_secret(session, registration, int(secret_years))
-    value = {"clientId": str(registration.client_id), "clientSecret": secret.value}
-    text = (
-        f"Registered app {name}\n"
-        f"  client id:     {registration.client_id}\n"
-        f"  client secret: {secret.value}\n"
-        f"  (the secret is shown only once; it expires {secret.expires_at:%Y-%m-%d})"
-    )
-    emit(as_json, value, text)
+        thumbprints = [
+            credentials.add_certificate(
+                session, registration, read_certificate(path)
+            ).thumbprint
+            for path in certificate_files
+        ]
+        issued = (
+            credentials.add_secret(session, registration, int(secret_years))
+            if with_secret
+            else None
+        )
+    _print_created(as_json, name, registration.client_id, issued, thumbprints)
+
+
+def _print_created(
+    as_json: bool,
+    name: str,
+    client_id: UUID,
+    secret: IssuedSecret | None,
+    thumbprints: list[str],
+) -> None:
+    value: dict[str, object] = {"clientId": str(client_id)}
+    lines = [f"Registered app {name}", f"  client id:     {client_id}"]
+    if secret is not None:
+        value["clientSecret"] = secret.value
+        lines += [
+            f"  client secret: {secret.value}",
+            f"  (the secret is shown only once; it expires {secret.expires_at:%Y-%m-%d})",
+        ]
+    if thumbprints:
+        value["certificateThumbprints"] = thumbprints
+        lines += [f"  certificate:   {thumbprint}" for thumbprint in thumbprints]
+    emit(as_json, value, "\n".join(lines))
 
 
 @apps.command("list")
@@ -112,3 +160,60 @@ def delete_app(app: AppContext, client_id: UUID) -> None:
     with app.write() as session:
         registrations.delete_app(session, client_id)
     click.echo(f"Deleted app {client_id}.")
+
+
+def _change_command(
+    name: str,
+    change: Callable[[Session, AppRegistration, Sequence[Any]], int],
+    help_text: str,
+    value_type: click.ParamType | type = str,
+) -> None:
+    """Register ``apps add-X`` or ``apps remove-X`` for customers, groups or permissions."""
+    action, noun = name.split("-", 1)
+    verb = "Added" if action == "add" else "Removed"
+
+    @click.argument("client_id", type=click.UUID)
+    @click.option(f"--{noun}", "values", type=value_type, multiple=True, required=True)
+    @pass_app
+    @domain_errors
+    def command(app: AppContext, client_id: UUID, values: tuple[Any, ...]) -> None:
+        with app.write() as session:
+            changed = change(session, registrations.get_app(session, client_id), values)
+        click.echo(f"{verb} {changed} {noun}(s) for app {client_id}.")
+
+    command.__doc__ = help_text + " Tokens already issued follow within seconds."
+    apps.command(name)(command)
+
+
+_change_command(
+    "add-customer",
+    registrations.add_customers,
+    "Add customers to an app's scope.",
+    click.UUID,
+)
+_change_command(
+    "remove-customer",
+    registrations.remove_customers,
+    "Take customers out of an app's scope.",
+    click.UUID,
+)
+_change_command(
+    "add-group",
+    registrations.add_groups,
+    "Scope an app to more customer groups.",
+    click.UUID,
+)
+_change_command(
+    "remove-group",
+    registrations.remove_groups,
+    "Take customer groups out of an app's scope.",
+    click.UUID,
+)
+_change_command(
+    "add-permission", registrations.add_permissions, "Grant an app more permissions."
+)
+_change_command(
+    "remove-permission",
+    registrations.remove_permissions,
+    "Take permissions away from an app.",
+)

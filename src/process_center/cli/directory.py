@@ -14,7 +14,6 @@ from process_center.cli.context import (
     pass_app,
 )
 from process_center.storage import directory
-from process_center.storage.models import CustomerGroupMember
 
 
 @click.group()
@@ -172,6 +171,69 @@ def create_group(
     emit(as_json, {"id": str(group.id)}, f"Created customer group {name}: {group.id}")
 
 
+@groups.command("list")
+@click.option("--partner", "partner_id", type=click.UUID)
+@json_option
+@pass_app
+def list_groups(app: AppContext, partner_id: UUID | None, as_json: bool) -> None:
+    with app.read() as session:
+        rows = [
+            {
+                "id": str(g.id),
+                "partnerId": str(g.partner_id),
+                "name": g.name,
+                "members": [str(c.id) for c in directory.group_members(session, g.id)],
+            }
+            for g in directory.list_groups(session, partner_id)
+        ]
+    text = "\n".join(
+        f"{r['id']}  {r['name']}  {len(r['members'])} customer(s)" for r in rows
+    )
+    emit(as_json, rows, text or "No customer groups.")
+
+
+@groups.command("show")
+@click.argument("group_id", type=click.UUID)
+@json_option
+@pass_app
+@domain_errors
+def show_group(app: AppContext, group_id: UUID, as_json: bool) -> None:
+    with app.read() as session:
+        group = directory.get_group(session, group_id)
+        members = [
+            {"id": str(c.id), "organization": c.organization}
+            for c in directory.group_members(session, group_id)
+        ]
+        value = {"id": str(group.id), "name": group.name, "members": members}
+    lines = [f"{value['name']} ({group_id})"] + [
+        f"  customer {m['id']}  {m['organization']}" for m in members
+    ]
+    emit(as_json, value, "\n".join(lines))
+
+
+@groups.command("rename")
+@click.argument("group_id", type=click.UUID)
+@click.option("--name", required=True)
+@pass_app
+@domain_errors
+def rename_group(app: AppContext, group_id: UUID, name: str) -> None:
+    new_name = _non_blank(name, "--name")
+    with app.write() as session:
+        directory.get_group(session, group_id).name = new_name
+    click.echo(f"Renamed customer group {group_id} to {new_name}.")
+
+
+@groups.command("delete")
+@click.argument("group_id", type=click.UUID)
+@pass_app
+@domain_errors
+def delete_group(app: AppContext, group_id: UUID) -> None:
+    """Delete a group; apps scoped to it lose its customers within seconds."""
+    with app.write() as session:
+        session.delete(directory.get_group(session, group_id))
+    click.echo(f"Deleted customer group {group_id}.")
+
+
 @groups.command("add-member")
 @click.argument("group_id", type=click.UUID)
 @click.option(
@@ -183,10 +245,10 @@ def add_members(
     app: AppContext, group_id: UUID, customer_ids: tuple[UUID, ...]
 ) -> None:
     with app.write() as session:
-        directory.set_group_members(
+        added = directory.set_group_members(
             session, directory.get_group(session, group_id), customer_ids
         )
-    click.echo(f"Added {len(customer_ids)} customer(s) to group {group_id}.")
+    click.echo(f"Added {added} customer(s) to group {group_id}.")
 
 
 @groups.command("remove-member")
@@ -199,13 +261,12 @@ def add_members(
 def remove_members(
     app: AppContext, group_id: UUID, customer_ids: tuple[UUID, ...]
 ) -> None:
+    """Take customers out of a group; apps scoped to it lose them within seconds."""
     with app.write() as session:
-        directory.get_group(session, group_id)
-        for customer_id in customer_ids:
-            member = session.get(CustomerGroupMember, (group_id, customer_id))
-            if member is not None:
-                session.delete(member)
-    click.echo(f"Removed {len(customer_ids)} customer(s) from group {group_id}.")
+        removed = directory.remove_group_members(
+            session, directory.get_group(session, group_id), customer_ids
+        )
+    click.echo(f"Removed {removed} customer(s) from group {group_id}.")
 
 
 def _non_blank(value: str, option: str) -> str:

@@ -3,35 +3,39 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
 from uuid import UUID
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from process_center.domain.errors import InvalidInput, NotFound
 from process_center.domain.permissions import unknown_permissions
-from process_center.identity.hashing import hash_secret, new_client_secret
+
+# Secrets are made where credentials live; re-exported as part of an app's API.
+from process_center.identity.credentials import SECRET_YEARS, IssuedSecret, add_secret
 from process_center.storage.directory import get_customer, get_group, get_partner
 from process_center.storage.models import (
     AppCustomer,
     AppGroup,
     AppPermission,
     AppRegistration,
-    ClientSecret,
 )
 
-SECRET_YEARS = (1, 2, 3)
-
-
-@dataclass(frozen=True, slots=True)
-class IssuedSecret:
-    """A new secret: the only moment its value is known outside the client."""
-
-    secret_id: UUID
-    value: str
-    expires_at: datetime
+__all__ = [
+    "SECRET_YEARS",
+    "IssuedSecret",
+    "add_customers",
+    "add_groups",
+    "add_permissions",
+    "add_secret",
+    "create_app",
+    "delete_app",
+    "get_app",
+    "list_apps",
+    "remove_customers",
+    "remove_groups",
+    "remove_permissions",
+]
 
 
 def create_app(
@@ -53,15 +57,8 @@ def create_app(
     )
     session.add(app)
     session.flush()
-    for customer_id in dict.fromkeys(customer_ids):
-        get_customer(session, customer_id, partner_id=partner_id)
-        session.add(AppCustomer(app_id=app.id, customer_id=customer_id))
-    for group_id in dict.fromkeys(group_ids):
-        group = get_group(session, group_id)
-        if group.partner_id != partner_id:
-            raise NotFound(f"Customer group {group_id} was not found.")
-        session.add(AppGroup(app_id=app.id, group_id=group_id))
-    session.flush()
+    _link_customers(session, app, customer_ids)
+    _link_groups(session, app, group_ids)
     return app
 
 
@@ -77,20 +74,110 @@ def _check_permissions(permissions: Sequence[str]) -> None:
         raise InvalidInput(f"Unknown permission: {', '.join(unknown)}.")
 
 
-def add_secret(session: Session, app: AppRegistration, years: int = 2) -> IssuedSecret:
-    if years not in SECRET_YEARS:
-        raise InvalidInput("A client secret is valid for 1, 2 or 3 years.")
-    value = new_client_secret()
-    expires_at = datetime.now(UTC) + timedelta(days=365 * years)
-    secret = ClientSecret(
-        app_id=app.id,
-        secret_hash=hash_secret(value),
-        hint=value[:4],
-        expires_at=expires_at,
-    )
-    session.add(secret)
+def _link_customers(
+    session: Session, app: AppRegistration, customer_ids: Sequence[UUID]
+) -> int:
+    added = 0
+    for customer_id in dict.fromkeys(customer_ids):
+        get_customer(session, customer_id, partner_id=app.partner_id)
+        if session.get(AppCustomer, (app.id, customer_id)) is None:
+            session.add(AppCustomer(app_id=app.id, customer_id=customer_id))
+            added += 1
     session.flush()
-    return IssuedSecret(secret.id, value, expires_at)
+    return added
+
+
+def _link_groups(
+    session: Session, app: AppRegistration, group_ids: Sequence[UUID]
+) -> int:
+    added = 0
+    for group_id in dict.fromkeys(group_ids):
+        group = get_group(session, group_id)
+        if group.partner_id != app.partner_id:
+            raise NotFound(f"Customer group {group_id} was not found.")
+        if session.get(AppGroup, (app.id, group_id)) is None:
+            session.add(AppGroup(app_id=app.id, group_id=group_id))
+            added += 1
+    session.flush()
+    return added
+
+
+def add_customers(
+    session: Session, app: AppRegistration, customer_ids: Sequence[UUID]
+) -> int:
+    """Let a selectively scoped app act for more customers; returns how many were new."""
+    _require_selected_scope(app)
+    return _link_customers(session, app, customer_ids)
+
+
+def add_groups(
+    session: Session, app: AppRegistration, group_ids: Sequence[UUID]
+) -> int:
+    _require_selected_scope(app)
+    return _link_groups(session, app, group_ids)
+
+
+def remove_customers(
+    session: Session, app: AppRegistration, customer_ids: Sequence[UUID]
+) -> int:
+    """Take customers out of the app's own list (groups are managed apart).
+
+    The app keeps a selected scope even when its list ends up empty: it then
+    sees no customer, never all of them.
+    """
+    _require_selected_scope(app)
+    result = session.execute(
+        delete(AppCustomer).where(
+            AppCustomer.app_id == app.id, AppCustomer.customer_id.in_(customer_ids)
+        )
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+def remove_groups(
+    session: Session, app: AppRegistration, group_ids: Sequence[UUID]
+) -> int:
+    _require_selected_scope(app)
+    result = session.execute(
+        delete(AppGroup).where(
+            AppGroup.app_id == app.id, AppGroup.group_id.in_(group_ids)
+        )
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+def _require_selected_scope(app: AppRegistration) -> None:
+    if app.customer_scope == "all":
+        raise InvalidInput(
+            f"App {app.client_id} acts for every customer of its partner; "
+            "its scope has no customer list to change."
+        )
+
+
+def add_permissions(
+    session: Session, app: AppRegistration, permissions: Sequence[str]
+) -> int:
+    _check_permissions(permissions)
+    held = {p.permission for p in app.permissions}
+    new = sorted(set(permissions) - held)
+    app.permissions.extend(AppPermission(permission=p) for p in new)
+    session.flush()
+    return len(new)
+
+
+def remove_permissions(
+    session: Session, app: AppRegistration, permissions: Sequence[str]
+) -> int:
+    """Take permissions away; tokens lose them at their next request."""
+    keep = [p for p in app.permissions if p.permission not in set(permissions)]
+    if not keep:
+        raise InvalidInput(
+            "An app needs at least one permission; delete the app instead."
+        )
+    removed = len(app.permissions) - len(keep)
+    app.permissions[:] = keep
+    session.flush()
+    return removed
 
 
 def get_app(session: Session, client_id: UUID) -> AppRegistration:

@@ -19,14 +19,19 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from process_center.storage.database import Database
-from process_center.storage.models import SigningKey
+from process_center.storage.models import SigningKey, as_utc
 
 # How often a process may reload keys on meeting a kid it does not know
-# (another process may have rotated); bounds the cost of junk kids.
-_RELOAD_INTERVAL_SECONDS = 5.0
+# (another process may have rotated); bounds the cost of junk kids to one
+# query a second while keeping the window in which a fresh key is refused short.
+_RELOAD_INTERVAL_SECONDS = 1.0
 # How long a process trusts its view of which key is active, so a rotation
 # done elsewhere is picked up without a restart.
 _REFRESH_SECONDS = 60.0
+# A process may go on signing with a retired key until its next refresh, and
+# verifiers allow a few seconds of clock skew: a retired key stays published
+# for that long beyond the token lifetime.
+_RETENTION_MARGIN = timedelta(seconds=_REFRESH_SECONDS + 10)
 
 
 @dataclass(frozen=True)
@@ -72,14 +77,9 @@ def _load(row: SigningKey) -> LoadedKey:
         kid=row.kid,
         private_key=private_key,
         public_jwk=jwk,
-        created_at=_aware(row.created_at),
-        retired_at=_aware(row.retired_at) if row.retired_at else None,
+        created_at=as_utc(row.created_at),
+        retired_at=as_utc(row.retired_at) if row.retired_at else None,
     )
-
-
-def _aware(moment: datetime) -> datetime:
-    # SQLite hands back naive datetimes; we only ever store UTC.
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 class KeyRing:
@@ -87,7 +87,7 @@ class KeyRing:
 
     def __init__(self, database: Database, token_lifetime_seconds: int) -> None:
         self._database = database
-        self._token_lifetime = timedelta(seconds=token_lifetime_seconds)
+        self._retention = timedelta(seconds=token_lifetime_seconds) + _RETENTION_MARGIN
         self._keys: dict[str, LoadedKey] = {}
         self._lock = threading.Lock()
         self._loaded_at = 0.0
@@ -115,14 +115,14 @@ class KeyRing:
 
     def prune(self) -> list[str]:
         """Delete retired keys whose every token has expired. Returns their kids."""
-        cutoff = datetime.now(UTC) - self._token_lifetime
+        cutoff = datetime.now(UTC) - self._retention
         with self._database.write() as session:
             rows = list(
                 session.scalars(
                     select(SigningKey).where(SigningKey.retired_at.is_not(None))
                 )
             )
-            expired = [row for row in rows if _aware(row.retired_at) < cutoff]  # type: ignore[arg-type]
+            expired = [row for row in rows if as_utc(row.retired_at) < cutoff]  # type: ignore[arg-type]
             for row in expired:
                 session.delete(row)
         self.reload()
@@ -157,12 +157,16 @@ class KeyRing:
 
     def published(self) -> list[LoadedKey]:
         """Keys in the JWKS: the active one and retired ones whose tokens may live."""
-        cutoff = datetime.now(UTC) - self._token_lifetime
+        cutoff = datetime.now(UTC) - self._retention
         return [
             key
             for key in self._keys.values()
             if key.retired_at is None or key.retired_at >= cutoff
         ]
+
+    def all_keys(self) -> list[LoadedKey]:
+        """Every stored key as last loaded, the oldest first."""
+        return sorted(self._keys.values(), key=lambda key: key.created_at)
 
     def jwks(self) -> dict[str, Any]:
         return {"keys": [key.public_jwk for key in self.published()]}

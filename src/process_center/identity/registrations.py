@@ -8,12 +8,17 @@ away a permission or customer takes effect within ``registration_cache_seconds``
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from uuid import UUID
 
 from sqlalchemy import select
 
 from process_center.identity.cache import TTLCache
+from process_center.identity.certificates import (
+    Certificate,
+    header_thumbprints,
+    load_der_certificate,
+)
 from process_center.storage.database import Database
 from process_center.storage.models import (
     AppCustomer,
@@ -22,6 +27,7 @@ from process_center.storage.models import (
     ClientCertificate,
     ClientSecret,
     CustomerGroupMember,
+    as_utc,
 )
 
 
@@ -35,10 +41,13 @@ class SecretRecord:
 @dataclass(frozen=True, slots=True)
 class CertificateRecord:
     id: UUID
-    thumbprint: str
-    certificate_der: bytes
-    not_before: datetime
-    not_after: datetime
+    certificate: Certificate
+    # What a client assertion's header may name this certificate by.
+    header_names: frozenset[str]
+
+    @classmethod
+    def from_der(cls, record_id: UUID, der: bytes) -> CertificateRecord:
+        return cls(record_id, load_der_certificate(der), header_thumbprints(der))
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,10 +74,6 @@ class AppSnapshot:
         return None
 
 
-def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
 def load_snapshot(database: Database, client_id: UUID) -> AppSnapshot | None:
     with database.session() as session:
         app = session.scalar(
@@ -91,19 +96,13 @@ def load_snapshot(database: Database, client_id: UUID) -> AppSnapshot | None:
                 )
             )
         secrets = [
-            SecretRecord(row.id, row.secret_hash, _aware(row.expires_at))
+            SecretRecord(row.id, row.secret_hash, as_utc(row.expires_at))
             for row in session.scalars(
                 select(ClientSecret).where(ClientSecret.app_id == app.id)
             )
         ]
         certificates = [
-            CertificateRecord(
-                row.id,
-                row.thumbprint,
-                row.certificate_der,
-                _aware(row.not_before),
-                _aware(row.not_after),
-            )
+            CertificateRecord.from_der(row.id, row.certificate_der)
             for row in session.scalars(
                 select(ClientCertificate).where(ClientCertificate.app_id == app.id)
             )

@@ -9,6 +9,11 @@ from datetime import UTC, datetime
 from urllib.parse import unquote_plus
 from uuid import UUID
 
+from process_center.identity.assertions import (
+    JWT_BEARER,
+    AssertionVerifier,
+    claimed_client_id,
+)
 from process_center.identity.errors import (
     InvalidClient,
     InvalidRequest,
@@ -93,10 +98,12 @@ class TokenService:
         self,
         registrations: RegistrationCache,
         issuer: TokenIssuer,
+        assertions: AssertionVerifier,
         secret_checks: SecretCheckCache | None = None,
     ) -> None:
         self._registrations = registrations
         self._issuer = issuer
+        self._assertions = assertions
         self._secret_checks = secret_checks or SecretCheckCache()
 
     def grant(self, form: dict[str, str], basic_header: str | None) -> TokenGrant:
@@ -114,12 +121,24 @@ class TokenService:
         return TokenGrant(token, self._issuer.lifetime_seconds, " ".join(scopes))
 
     def authenticate(self, credentials: ClientCredentials) -> AppSnapshot:
-        app = self._find_app(credentials.client_id)
         if credentials.assertion is not None:
-            raise InvalidClient("Client assertions are not accepted by this server.")
+            return self._authenticate_assertion(credentials, credentials.assertion)
+        app = self._find_app(credentials.client_id)
         if not credentials.secret:
             raise InvalidClient("A client secret is required.")
         self._check_secret(app, credentials.secret)
+        return app
+
+    def _authenticate_assertion(
+        self, credentials: ClientCredentials, assertion: str
+    ) -> AppSnapshot:
+        if credentials.assertion_type is None:
+            raise InvalidRequest("client_assertion_type is required with an assertion.")
+        if credentials.assertion_type != JWT_BEARER:
+            raise InvalidClient(f"Only the assertion type {JWT_BEARER} is accepted.")
+        # RFC 7523 3: client_id may be left out; the assertion's sub names it.
+        app = self._find_app(credentials.client_id or claimed_client_id(assertion))
+        self._assertions.verify(app, assertion)
         return app
 
     def _find_app(self, client_id: str) -> AppSnapshot:

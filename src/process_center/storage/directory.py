@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from uuid import UUID
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from process_center.domain.errors import NotFound
@@ -83,12 +83,47 @@ def get_group(session: Session, group_id: UUID) -> CustomerGroup:
 
 def set_group_members(
     session: Session, group: CustomerGroup, customer_ids: Sequence[UUID]
-) -> None:
-    for customer_id in customer_ids:
+) -> int:
+    """Add customers of the group's partner; returns how many were not members yet."""
+    added = 0
+    for customer_id in dict.fromkeys(customer_ids):
         get_customer(session, customer_id, partner_id=group.partner_id)
         if session.get(CustomerGroupMember, (group.id, customer_id)) is None:
             session.add(CustomerGroupMember(group_id=group.id, customer_id=customer_id))
+            added += 1
     session.flush()
+    return added
+
+
+def remove_group_members(
+    session: Session, group: CustomerGroup, customer_ids: Sequence[UUID]
+) -> int:
+    """Take customers out of the group; returns how many were members."""
+    result = session.execute(
+        delete(CustomerGroupMember).where(
+            CustomerGroupMember.group_id == group.id,
+            CustomerGroupMember.customer_id.in_(customer_ids),
+        )
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+def group_members(session: Session, group_id: UUID) -> Sequence[Customer]:
+    return session.scalars(
+        select(Customer)
+        .join(CustomerGroupMember, CustomerGroupMember.customer_id == Customer.id)
+        .where(CustomerGroupMember.group_id == group_id)
+        .order_by(Customer.organization, Customer.id)
+    ).all()
+
+
+def list_groups(
+    session: Session, partner_id: UUID | None = None
+) -> Sequence[CustomerGroup]:
+    query = select(CustomerGroup).order_by(CustomerGroup.created_at)
+    if partner_id is not None:
+        query = query.where(CustomerGroup.partner_id == partner_id)
+    return session.scalars(query).all()
 
 
 def list_partners(session: Session) -> Sequence[Partner]:

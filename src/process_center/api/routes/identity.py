@@ -14,6 +14,7 @@ from process_center.api.problems import oauth_error_response
 from process_center.api.schemas import TokenResponse
 from process_center.api.services import services_of
 from process_center.domain.permissions import KNOWN_PERMISSIONS
+from process_center.identity.certificates import SIGNING_ALGORITHMS
 from process_center.identity.errors import InvalidRequest, OAuthError
 from process_center.identity.service import SUPPORTED_GRANT_TYPES
 
@@ -124,7 +125,9 @@ def discovery_document(public_url: str) -> dict[str, Any]:
         "token_endpoint_auth_methods_supported": [
             "client_secret_basic",
             "client_secret_post",
+            "private_key_jwt",
         ],
+        "token_endpoint_auth_signing_alg_values_supported": list(SIGNING_ALGORITHMS),
         "scopes_supported": sorted(KNOWN_PERMISSIONS),
         "response_types_supported": ["token"],
         "id_token_signing_alg_values_supported": ["RS256"],
