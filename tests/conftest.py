@@ -94,10 +94,12 @@ def free_port() -> int:
 class LiveServer:
     """The real app on uvicorn, in a thread of the test process."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, bind_url: str | None = None) -> None:
         self.settings = settings
         self.app = create_app(settings)
-        host, port = settings.public_url.removeprefix("http://").split(":")
+        # Behind a reverse proxy the public URL differs from the bound one.
+        self.bind_url = bind_url or settings.public_url
+        host, port = self.bind_url.removeprefix("http://").split(":")
         config = uvicorn.Config(
             self.app, host=host, port=int(port), log_config=None, lifespan="on"
         )
@@ -106,7 +108,7 @@ class LiveServer:
 
     @property
     def url(self) -> str:
-        return self.settings.public_url
+        return self.bind_url
 
     def start(self) -> None:
         self.thread.start()

@@ -33,6 +33,7 @@ class AppContext:
         return database
 
     def close(self) -> None:
+        """Release the database's connections, if a command opened any."""
         if "database" in self.__dict__:
             self.database.dispose()
 
