@@ -13,6 +13,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import httpx
 import pytest
@@ -82,6 +83,24 @@ def database_url(request: pytest.FixtureRequest) -> str:
     """The URL of a migrated store; every test using it runs on each backend."""
     url: str = request.getfixturevalue(f"{request.param}_url")
     return url
+
+
+@pytest.fixture
+def fresh_database_url(database_url: str, tmp_path: Path) -> Iterator[str]:
+    """An empty, migrated store of the same kind, for tests that change signing keys
+    (the shared store's keys are held by the session's live server)."""
+    if database_url.startswith("sqlite"):
+        url, drop = f"sqlite:///{tmp_path / 'fresh.db'}", None
+    else:
+        admin_url = postgres_admin_url()
+        assert admin_url is not None
+        url, drop = create_postgres_database(admin_url)
+    database = Database(url, pool_size=2)
+    upgrade(database.engine)
+    database.dispose()
+    yield url
+    if drop is not None:
+        drop()
 
 
 def free_port() -> int:

@@ -41,3 +41,6 @@ def invoke(api_env: dict[str, str]) -> Invoke:
 
 # The gated server counts requests, so a test can act between two polls.
 from tests.client.conftest import gate, gated_server  # noqa: E402, F401
+
+# Certificate key pairs are shared with the identity tests.
+from tests.identity.conftest import rsa_pair  # noqa: E402, F401
