@@ -1,0 +1,89 @@
+"""``python -m benchmarks``: generate a store, load it, draw the charts."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import click
+
+from benchmarks import dataset, run
+
+DEFAULT_DIR = Path("/var/tmp/pc-bench")
+
+
+@click.group()
+def main() -> None:
+    """The performance harness of Process Center."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
+
+
+@main.command()
+@click.option("--url", required=True, help="SQLAlchemy URL of the store to build.")
+@click.option("--manifest", type=click.Path(path_type=Path), required=True)
+@click.option("--jobs", type=click.IntRange(1), default=10_000_000, show_default=True)
+@click.option("--tenants", type=click.IntRange(1), default=10_000, show_default=True)
+@click.option("--big", type=click.IntRange(1), default=2_000_000, show_default=True)
+@click.option("--recreate/--keep", default=True, show_default=True)
+def generate(
+    url: str, manifest: Path, jobs: int, tenants: int, big: int, recreate: bool
+) -> None:
+    """Build a store of JOBS jobs: one tenant with BIG, the rest over TENANTS."""
+    plan = dataset.Plan(jobs=jobs, tenants=tenants, big=big)
+    result = dataset.generate(url, plan, recreate=recreate)
+    result.save(manifest)
+    click.echo(
+        f"{jobs:,} jobs over {len(result.tenants):,} tenants "
+        f"in {result.load_seconds:.0f} s; manifest {manifest}"
+    )
+
+
+@main.command()
+@click.option("--manifest", type=click.Path(path_type=Path, exists=True), required=True)
+@click.option("--out", type=click.Path(path_type=Path), required=True)
+@click.option("--seconds", type=click.FloatRange(1), default=10, show_default=True)
+@click.option("--rounds", type=click.IntRange(1), default=3, show_default=True)
+@click.option("--workers", type=click.IntRange(1, 16), default=1, show_default=True)
+@click.option("--connections", type=click.IntRange(1), default=64, show_default=True)
+@click.option("--only", multiple=True, help="Run only these scenarios (repeatable).")
+@click.option("--mixed/--no-mixed", default=True, show_default=True)
+def load(
+    manifest: Path,
+    out: Path,
+    seconds: float,
+    rounds: int,
+    workers: int,
+    connections: int,
+    only: tuple[str, ...],
+    mixed: bool,
+) -> None:
+    """Drive a real server with wrk, round after round, beside the ceiling."""
+    options = run.Options(
+        seconds=seconds,
+        rounds=rounds,
+        workers=workers,
+        connections=connections,
+        only=only,
+        mixed=mixed,
+    )
+    report = run.run(dataset.Manifest.load(manifest), options, progress=click.echo)
+    report.save(out)
+    click.echo(run.markdown_table(report))
+
+
+@main.command()
+@click.option("--report", type=click.Path(path_type=Path, exists=True), required=True)
+def table(report: Path) -> None:
+    """Print a saved report as a Markdown table."""
+    click.echo(run.markdown_table(run.Report.load(report)))
+
+
+@main.command()
+@click.option("--manifest", type=click.Path(path_type=Path, exists=True), required=True)
+def drop(manifest: Path) -> None:
+    """Remove the store a manifest describes."""
+    dataset.drop_database(dataset.Manifest.load(manifest).database_url)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,148 @@
+"""The requests each scenario sends, built from a generated store's manifest."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from urllib.parse import urlencode
+
+import httpx
+
+from benchmarks.dataset import Manifest, TenantRef
+from benchmarks.driver import HttpRequest
+
+JOBS_PATH = (
+    "/partner/external/v3/bm/customers/{customer}/tenants/{tenant}/process-center/jobs"
+)
+TENANTS_PATH = "/partner/external/v3/bm/tenants/batch"
+TOKEN_PATH = "/connect/token"
+PAGE_SIZE = 100
+# pageIndex 20,000 of 100 is the last page of a two-million-job tenant.
+DEEP_PAGE = 20_000
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """A named load: the requests wrk sends in turn, and what it is compared to."""
+
+    name: str
+    title: str
+    requests: tuple[HttpRequest, ...]
+    # The scenario whose throughput this one's target is a share of.
+    baseline: str = "ceiling"
+    writes: str | None = field(default=None, compare=False)
+
+
+def fetch_token(base_url: str, manifest: Manifest) -> str:
+    response = httpx.post(
+        base_url + TOKEN_PATH,
+        data=_token_form(manifest),
+        timeout=30,
+    )
+    response.raise_for_status()
+    token: str = response.json()["access_token"]
+    return token
+
+
+def _token_form(manifest: Manifest) -> dict[str, str]:
+    return {
+        "grant_type": "client_credentials",
+        "client_id": manifest.client_id,
+        "client_secret": manifest.client_secret,
+    }
+
+
+def _jobs_batch(
+    tenant: TenantRef,
+    token: str,
+    *,
+    page_index: int = 1,
+    page_size: int = PAGE_SIZE,
+    body: dict[str, object] | None = None,
+) -> HttpRequest:
+    path = JOBS_PATH.format(customer=tenant.customer_id, tenant=tenant.tenant_id)
+    query = urlencode({"pageIndex": page_index, "pageSize": page_size})
+    return HttpRequest(
+        "POST",
+        f"{path}/batch?{query}",
+        json.dumps(body) if body is not None else "",
+        token=token,
+    )
+
+
+def read_scenarios(manifest: Manifest, token: str) -> list[Scenario]:
+    """The read scenarios, in the order they run."""
+    big = manifest.big
+    small = manifest.smallest()
+    past_end = big.jobs // PAGE_SIZE + 10
+    return [
+        Scenario(
+            "first_page",
+            f"First page ({PAGE_SIZE}) of the {big.jobs:,}-job tenant",
+            (_jobs_batch(big, token),),
+        ),
+        Scenario(
+            "deep_page",
+            f"pageIndex {DEEP_PAGE:,} of the {big.jobs:,}-job tenant",
+            (_jobs_batch(big, token, page_index=min(DEEP_PAGE, past_end - 10)),),
+            baseline="first_page",
+        ),
+        Scenario(
+            "past_end",
+            f"pageIndex {past_end:,}: past the end",
+            (_jobs_batch(big, token, page_index=past_end),),
+            baseline="first_page",
+        ),
+        Scenario(
+            "id_filter",
+            f"{len(manifest.job_ids)}-ID filter on the {big.jobs:,}-job tenant",
+            (_jobs_batch(big, token, body={"jobIds": manifest.job_ids}),),
+            baseline="first_page",
+        ),
+        Scenario(
+            "small_total",
+            f"First page (10) of a {small.jobs:,}-job tenant",
+            (_jobs_batch(small, token, page_size=10),),
+            baseline="big_total",
+        ),
+        Scenario(
+            "big_total",
+            f"First page (10) of the {big.jobs:,}-job tenant",
+            (_jobs_batch(big, token, page_size=10),),
+            baseline="small_total",
+        ),
+        Scenario(
+            "tenants_batch",
+            f"Tenants batch ({PAGE_SIZE} of {len(manifest.tenants):,})",
+            (
+                HttpRequest(
+                    "POST", f"{TENANTS_PATH}?pageSize={PAGE_SIZE}", "", token=token
+                ),
+            ),
+        ),
+        Scenario(
+            "token",
+            "Token issue (client secret)",
+            (
+                HttpRequest(
+                    "POST",
+                    TOKEN_PATH,
+                    urlencode(_token_form(manifest)),
+                    content_type="application/x-www-form-urlencoded",
+                ),
+            ),
+        ),
+    ]
+
+
+def mixed_scenario(manifest: Manifest, token: str) -> Scenario:
+    """Reads of every kind over many tenants, for memory under load."""
+    tenants = sorted(manifest.tenants, key=lambda tenant: tenant.tenant_id)[:200]
+    requests = [_jobs_batch(tenant, token) for tenant in tenants]
+    big = manifest.big
+    requests += [
+        _jobs_batch(big, token, page_index=index) for index in (1, 7, 500, DEEP_PAGE)
+    ]
+    requests.append(_jobs_batch(big, token, body={"jobIds": manifest.job_ids}))
+    requests.append(HttpRequest("POST", f"{TENANTS_PATH}?pageIndex=3", "", token=token))
+    return Scenario("mixed", "Mixed reads over 200 tenants", tuple(requests))
