@@ -9,8 +9,6 @@ import click
 
 from benchmarks import dataset, run
 
-DEFAULT_DIR = Path("/var/tmp/pc-bench")
-
 
 @click.group()
 def main() -> None:

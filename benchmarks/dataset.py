@@ -36,7 +36,8 @@ logger = logging.getLogger("benchmarks.dataset")
 # tenant size; they are left out when the data set is too small for them.
 LADDER = (10, 100, 1_000, 10_000, 100_000, 1_000_000)
 TENANTS_PER_CUSTOMER = 100
-# Seconds between two jobs of a tenant, so created_at follows seq.
+# Seconds between two jobs of a tenant, so created_at follows seq (the SQL
+# below spells it out as 60).
 _JOB_SPACING = 60
 
 
@@ -234,16 +235,10 @@ def _spread_job_ids(connection: Connection, tenant: TenantRef, count: int) -> li
     return [str(uuid.UUID(str(row[0]))) for row in rows]
 
 
-_COLUMNS = (
-    "id, tenant_id, seq, type, status, progress, message, trigger_kind, "
-    "trigger_ref, create_digest, version, created_at, started_at, finished_at"
-)
-
-
 class _SqliteLoader:
     """One INSERT ... SELECT over a recursive CTE per tenant."""
 
-    _INSERT = f"""
+    _INSERT = """
         WITH RECURSIVE s(n) AS (
             SELECT 1 UNION ALL SELECT n + 1 FROM s WHERE n < :size
         ),
@@ -257,16 +252,18 @@ class _SqliteLoader:
                 END AS status
             FROM s
         )
-        INSERT INTO jobs ({_COLUMNS})
+        INSERT INTO jobs (id, tenant_id, seq, type, status, progress, message,
+            trigger_kind, trigger_ref, create_digest, version, created_at,
+            started_at, finished_at)
         SELECT
             substr(h, 1, 12) || '4' || substr(h, 14, 3) || '8' || substr(h, 18),
             :tenant, n, 1 + abs(random()) % 10, status,
             CASE WHEN status >= 2 THEN 100 END, NULL, 'system', NULL, NULL, 1,
-            datetime(:base + n * {_JOB_SPACING}, 'unixepoch'),
+            datetime(:base + n * 60, 'unixepoch'),
             CASE WHEN status >= 1
-                THEN datetime(:base + n * {_JOB_SPACING} + 5, 'unixepoch') END,
+                THEN datetime(:base + n * 60 + 5, 'unixepoch') END,
             CASE WHEN status >= 2
-                THEN datetime(:base + n * {_JOB_SPACING} + 50, 'unixepoch') END
+                THEN datetime(:base + n * 60 + 50, 'unixepoch') END
         FROM numbered
     """
 
@@ -289,15 +286,17 @@ class _SqliteLoader:
 class _PostgresLoader:
     """One INSERT ... SELECT over ``generate_series`` per batch of tenants."""
 
-    _INSERT = f"""
-        INSERT INTO jobs ({_COLUMNS})
+    _INSERT = """
+        INSERT INTO jobs (id, tenant_id, seq, type, status, progress, message,
+            trigger_kind, trigger_ref, create_digest, version, created_at,
+            started_at, finished_at)
         SELECT gen_random_uuid(), t.id, s.n, 1 + floor(random() * 10)::int, g.status,
             CASE WHEN g.status >= 2 THEN 100 END, NULL, 'system', NULL, NULL, 1,
-            to_timestamp(:base + s.n * {_JOB_SPACING}),
+            to_timestamp(:base + s.n * 60),
             CASE WHEN g.status >= 1
-                THEN to_timestamp(:base + s.n * {_JOB_SPACING} + 5) END,
+                THEN to_timestamp(:base + s.n * 60 + 5) END,
             CASE WHEN g.status >= 2
-                THEN to_timestamp(:base + s.n * {_JOB_SPACING} + 50) END
+                THEN to_timestamp(:base + s.n * 60 + 50) END
         FROM unnest(CAST(:ids AS uuid[]), CAST(:sizes AS bigint[])) AS t(id, size)
         CROSS JOIN LATERAL generate_series(1, t.size) AS s(n)
         CROSS JOIN LATERAL (SELECT CASE

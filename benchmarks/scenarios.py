@@ -15,7 +15,7 @@ JOBS_PATH = (
     "/partner/external/v3/bm/customers/{customer}/tenants/{tenant}/process-center/jobs"
 )
 TENANTS_PATH = "/partner/external/v3/bm/tenants/batch"
-TOKEN_PATH = "/connect/token"
+TOKEN_PATH = "/connect/token"  # noqa: S105 - a URL path, not a secret
 PAGE_SIZE = 100
 # pageIndex 20,000 of 100 is the last page of a two-million-job tenant.
 DEEP_PAGE = 20_000

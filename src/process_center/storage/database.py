@@ -2,20 +2,32 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
+T = TypeVar("T")
 
-def create_database_engine(url: str, *, pool_size: int = 10) -> Engine:
+
+def create_database_engine(
+    url: str, *, pool_size: int = 10, single_statements: bool = False
+) -> Engine:
+    """An engine for ``url``.
+
+    With ``single_statements`` its connections run in autocommit and skip the
+    liveness ping: for reads that are one statement each, so neither a
+    transaction nor a ping adds a round trip (``Database.read`` retries once
+    instead when a pooled connection turns out dead).
+    """
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
-        return _sqlite_engine(url)
+        return _sqlite_engine(url, pool_size, explicit_begin=not single_statements)
     if parsed.get_backend_name() == "postgresql" and parsed.drivername == "postgresql":
         # psycopg 3 rather than SQLAlchemy's default psycopg2.
         parsed = parsed.set(drivername="postgresql+psycopg")
@@ -24,22 +36,32 @@ def create_database_engine(url: str, *, pool_size: int = 10) -> Engine:
         # Fail fast when the server is away, so callers get a 503 quickly
         # instead of hanging on a dead socket.
         connect_args = {"connect_timeout": 3}
+    options: dict[str, Any] = {}
+    if single_statements:
+        options["isolation_level"] = "AUTOCOMMIT"
     return create_engine(
         parsed,
         pool_size=pool_size,
         max_overflow=pool_size,
-        pool_pre_ping=True,
+        pool_pre_ping=not single_statements,
         pool_timeout=5,
         connect_args=connect_args,
+        **options,
     )
 
 
-def _sqlite_engine(url: str) -> Engine:
+def _sqlite_engine(url: str, pool_size: int, *, explicit_begin: bool) -> Engine:
     database = make_url(url).database
     if database and database != ":memory:":
         Path(database).parent.mkdir(parents=True, exist_ok=True)
+    # A pool as big as the threads that use it: a connection opened past the
+    # pool's size is closed after one use, and opening one costs more than
+    # the query it serves.
     engine = create_engine(
-        url, connect_args={"check_same_thread": False, "timeout": 30}
+        url,
+        connect_args={"check_same_thread": False, "timeout": 30},
+        pool_size=pool_size,
+        max_overflow=pool_size,
     )
 
     @event.listens_for(engine, "connect")
@@ -54,10 +76,12 @@ def _sqlite_engine(url: str) -> Engine:
         cursor.execute("PRAGMA busy_timeout=30000")
         cursor.close()
 
-    @event.listens_for(engine, "begin")
-    def _begin(connection: Any) -> None:
-        mode = connection.info.pop("sqlite_begin", "BEGIN")
-        connection.exec_driver_sql(mode)
+    if explicit_begin:
+
+        @event.listens_for(engine, "begin")
+        def _begin(connection: Any) -> None:
+            mode = connection.info.pop("sqlite_begin", "BEGIN")
+            connection.exec_driver_sql(mode)
 
     return engine
 
@@ -68,8 +92,27 @@ class Database:
     def __init__(self, url: str, *, pool_size: int = 10) -> None:
         self.url = url
         self.engine = create_database_engine(url, pool_size=pool_size)
+        self._reads = create_database_engine(
+            url, pool_size=pool_size, single_statements=True
+        )
         self.is_sqlite = self.engine.dialect.name == "sqlite"
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+
+    def read(self, work: Callable[[Connection], T]) -> T:
+        """``work(connection)`` on an autocommit connection, where each
+        statement sees its own snapshot: for reads of one statement.
+
+        A pooled connection that went stale (the server restarted) is
+        dropped and the read runs once more on a new one.
+        """
+        try:
+            with self._reads.connect() as connection:
+                return work(connection)
+        except DBAPIError as error:
+            if not error.connection_invalidated:
+                raise
+        with self._reads.connect() as connection:
+            return work(connection)
 
     @contextmanager
     def session(self) -> Iterator[Session]:
@@ -93,3 +136,4 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+        self._reads.dispose()

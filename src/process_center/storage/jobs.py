@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Connection, delete, func, insert, select, update
+from sqlalchemy import Connection, Row, delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from process_center.domain.errors import NotFound
@@ -40,6 +43,11 @@ class JobFilter:
     @property
     def is_empty(self) -> bool:
         return self.job_ids is None
+
+    @property
+    def is_ids_only(self) -> bool:
+        """Nothing but (at most) a list of IDs: what ``FastPages`` answers."""
+        return self == JobFilter(job_ids=self.job_ids)
 
 
 def find_tenant(
@@ -214,3 +222,143 @@ def recount_floor(session: Session, tenant_id: UUID, *, removed: int) -> None:
     assert tenant is not None
     tenant.job_count -= removed
     tenant.job_floor = tenant.job_seq if lowest is None else lowest - 1
+
+
+@dataclass(frozen=True, slots=True)
+class ListedJobs:
+    """A page as the wire shows it: ``(jobId, type, status)`` rows and the total."""
+
+    rows: list[tuple[str, int, int]]
+    total_count: int
+
+    @classmethod
+    def of(cls, page: Page) -> ListedJobs:
+        rows = [(str(job.job_id), job.type, job.status) for job in page.items]
+        return cls(rows, page.total_count)
+
+
+# The hot path's statements, written once per dialect. Each checks the
+# tenant's ownership, reads its counters and reads the page in ONE statement:
+# one round trip, one consistent snapshot, no transaction to begin or end.
+_DENSE_PAGE = """
+SELECT t.job_seq, t.job_floor, t.job_count, {job_id}, j.type, j.status
+FROM tenants AS t
+JOIN customers AS c ON c.id = t.customer_id
+LEFT JOIN jobs AS j ON j.tenant_id = t.id
+    AND j.seq <= t.job_seq - {offset}
+    AND j.seq > {greatest}(t.job_seq - {offset} - {size}, t.job_floor)
+WHERE t.id = {tenant} AND t.customer_id = {customer} AND c.partner_id = {partner}
+ORDER BY j.seq DESC
+"""
+# Jobs are found by primary key and only then matched to the tenant: given
+# the tenant's index too, a planner may scan a big tenant's rows instead.
+_CHOSEN_JOBS = """
+SELECT t.job_seq, t.job_floor, t.job_count, {job_id}, j.type, j.status
+FROM tenants AS t
+JOIN customers AS c ON c.id = t.customer_id
+LEFT JOIN jobs AS j ON {id_in_list} AND {job_tenant} = t.id
+WHERE t.id = {tenant} AND t.customer_id = {customer} AND c.partner_id = {partner}
+ORDER BY j.seq DESC
+"""
+_SQLITE = {
+    # SQLite keeps GUIDs as 32 hex digits; the API shows them with dashes.
+    "job_id": "substr(j.id, 1, 8) || '-' || substr(j.id, 9, 4) || '-' || "
+    "substr(j.id, 13, 4) || '-' || substr(j.id, 17, 4) || '-' || substr(j.id, 21)",
+    "greatest": "max",
+    "id_in_list": "j.id IN (SELECT value FROM json_each(:ids))",
+    # The unary plus keeps SQLite from using the tenant's index here.
+    "job_tenant": "+j.tenant_id",
+}
+_POSTGRES = {
+    "job_id": "CAST(j.id AS text)",
+    "greatest": "greatest",
+    "id_in_list": "j.id = ANY(%(ids)s)",
+    "job_tenant": "j.tenant_id",
+}
+_PARAMETERS = ("offset", "size", "tenant", "customer", "partner")
+# Offsets beyond this are past the end of any tenant; keeping them small keeps
+# every parameter a 64-bit integer.
+_OFFSET_CAP = 2**62
+
+
+class FastPages:
+    """The batch listing's common reads, one statement each.
+
+    ``read`` answers unfiltered and ID-filtered listings of a tenant whose
+    numbering is dense, and says None otherwise (an unknown tenant, holes in
+    the numbering, other filters): the caller then takes ``find_tenant`` and
+    ``list_jobs``, which also name what was not found.
+    """
+
+    def __init__(self, dialect_name: str) -> None:
+        self._sqlite = dialect_name == "sqlite"
+        words = _SQLITE if self._sqlite else _POSTGRES
+        placeholder = ":{}" if self._sqlite else "%({})s"
+        names = {name: placeholder.format(name) for name in _PARAMETERS}
+        self._dense = _DENSE_PAGE.format(**words, **names)
+        self._chosen = _CHOSEN_JOBS.format(**words, **names)
+
+    def read(
+        self,
+        connection: Connection,
+        owner: tuple[UUID, UUID, UUID],
+        job_filter: JobFilter,
+        page_index: int,
+        page_size: int,
+    ) -> ListedJobs | None:
+        """``owner`` is (partner, customer, tenant)."""
+        if not job_filter.is_ids_only:
+            return None
+        if job_filter.job_ids is not None and not job_filter.job_ids:
+            return ListedJobs([], 0)
+        offset = min((page_index - 1) * page_size, _OFFSET_CAP)
+        parameters = self._parameters(owner, offset, page_size)
+        if job_filter.job_ids is None:
+            rows = connection.exec_driver_sql(self._dense, parameters).all()
+            return self._dense_result(rows)
+        parameters["ids"] = self._ids(job_filter.job_ids)
+        rows = connection.exec_driver_sql(self._chosen, parameters).all()
+        return self._chosen_result(rows, offset, page_size)
+
+    def _parameters(
+        self, owner: tuple[UUID, UUID, UUID], offset: int, page_size: int
+    ) -> dict[str, object]:
+        partner, customer, tenant = owner
+        if self._sqlite:
+            partner, customer, tenant = partner.hex, customer.hex, tenant.hex  # type: ignore[assignment]
+        return {
+            "offset": offset,
+            "size": page_size,
+            "tenant": tenant,
+            "customer": customer,
+            "partner": partner,
+        }
+
+    def _ids(self, job_ids: frozenset[UUID]) -> object:
+        if self._sqlite:
+            return "[" + ",".join(f'"{job_id.hex}"' for job_id in job_ids) + "]"
+        return list(job_ids)
+
+    @staticmethod
+    def _dense_result(rows: Sequence[Row[Any]]) -> ListedJobs | None:
+        if not rows:
+            return None
+        job_seq, job_floor, job_count = rows[0][:3]
+        if job_count != job_seq - job_floor:
+            return None
+        page = [(row[3], row[4], row[5]) for row in rows if row[3] is not None]
+        return ListedJobs(page, job_count)
+
+    @staticmethod
+    def _chosen_result(
+        rows: Sequence[Row[Any]], offset: int, page_size: int
+    ) -> ListedJobs | None:
+        if not rows:
+            return None
+        found = [(row[3], row[4], row[5]) for row in rows if row[3] is not None]
+        return ListedJobs(found[offset : offset + page_size], len(found))
+
+
+@functools.cache
+def fast_pages(dialect_name: str) -> FastPages:
+    return FastPages(dialect_name)

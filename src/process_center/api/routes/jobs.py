@@ -25,20 +25,25 @@ from process_center.api.schemas import (
     problem_responses,
 )
 from process_center.api.services import Services, services_of
-from process_center.domain.jobs import Page
 from process_center.domain.permissions import READ_TENANTS
-from process_center.storage.jobs import JobFilter, find_tenant, list_jobs
+from process_center.storage.jobs import (
+    JobFilter,
+    ListedJobs,
+    fast_pages,
+    find_tenant,
+    list_jobs,
+)
 
 router = APIRouter(tags=["Process Center"])
 
 JOBS_PATH = "/partner/external/v3/bm/customers/{customerId}/tenants/{tenantId}/process-center/jobs"
 
 
-def page_response(page: Page, paging: Paging) -> Response:
+def page_response(page: ListedJobs, paging: Paging) -> Response:
     body = {
         "data": [
-            {"jobId": str(job.job_id), "type": job.type, "status": job.status}
-            for job in page.items
+            {"jobId": job_id, "type": job_type, "status": status}
+            for job_id, job_type, status in page.rows
         ],
         "metadata": {
             "pageIndex": paging.page_index,
@@ -81,9 +86,7 @@ async def jobs_batch(request: Request, customerId: str, tenantId: str) -> Respon
     page = await run_in_threadpool(
         _read_page,
         services,
-        caller.partner_id,
-        customer_id,
-        tenant_id,
+        (caller.partner_id, customer_id, tenant_id),
         JobFilter(job_ids),
         paging,
     )
@@ -92,14 +95,23 @@ async def jobs_batch(request: Request, customerId: str, tenantId: str) -> Respon
 
 def _read_page(
     services: Services,
-    partner_id: UUID,
-    customer_id: UUID,
-    tenant_id: UUID,
+    owner: tuple[UUID, UUID, UUID],
     job_filter: JobFilter,
     paging: Paging,
-) -> Page:
-    with services.database.engine.connect() as connection:
-        tenant = find_tenant(connection, partner_id, customer_id, tenant_id)
-        return list_jobs(
-            connection, tenant, job_filter, paging.page_index, paging.page_size
+) -> ListedJobs:
+    database = services.database
+    fast = fast_pages(database.engine.dialect.name)
+    page = database.read(
+        lambda connection: fast.read(
+            connection, owner, job_filter, paging.page_index, paging.page_size
+        )
+    )
+    if page is not None:
+        return page
+    with database.engine.connect() as connection:
+        tenant = find_tenant(connection, *owner)
+        return ListedJobs.of(
+            list_jobs(
+                connection, tenant, job_filter, paging.page_index, paging.page_size
+            )
         )
