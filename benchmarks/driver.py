@@ -23,6 +23,8 @@ import httpx
 # What the Lua script's done() prints, on one line, for us to parse.
 _RESULT = re.compile(r"^PCRESULT (\{.*\})$", re.MULTILINE)
 _READY_TIMEOUT = 60
+# Every server of a run is the same issuer, so one token serves them all.
+BENCH_ISSUER = "http://process-center.bench"
 
 
 @dataclass(frozen=True)
@@ -45,6 +47,9 @@ class LoadResult:
     p90_ms: float
     p99_ms: float
     max_rss_mb: float = 0.0
+    # Server CPU time (user + system, all workers) per request served: steadier
+    # than throughput when other work shares the machine.
+    cpu_us: float = 0.0
 
     @property
     def rate(self) -> float:
@@ -121,7 +126,7 @@ def app_server(
     env = {
         **os.environ,
         "PROCESS_CENTER_DATABASE_URL": database_url,
-        "PROCESS_CENTER_PUBLIC_URL": f"http://127.0.0.1:{port}",
+        "PROCESS_CENTER_PUBLIC_URL": BENCH_ISSUER,
         **(extra_env or {}),
     }
     argv = [_bin("process-center"), "serve", "--port", str(port)]
@@ -227,6 +232,7 @@ def run_wrk(
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as handle:
         handle.write(script)
     sampler = _RssSampler(watch_pid) if watch_pid else None
+    cpu_before = _cpu_seconds(watch_pid) if watch_pid else 0.0
     try:
         if sampler:
             sampler.start()
@@ -251,7 +257,11 @@ def run_wrk(
         Path(handle.name).unlink()
         if sampler:
             sampler.stop()
-    return _parse(completed.stdout, sampler.peak_mb if sampler else 0.0)
+    result = _parse(completed.stdout, sampler.peak_mb if sampler else 0.0)
+    if watch_pid and result.requests:
+        cpu = _cpu_seconds(watch_pid) - cpu_before
+        result.cpu_us = round(cpu / result.requests * 1e6, 1)
+    return result
 
 
 def _parse(output: str, rss_mb: float) -> LoadResult:
@@ -292,13 +302,30 @@ class _RssSampler:
             self.peak_mb = max(self.peak_mb, _largest_rss_mb(self.pid))
 
 
-def _largest_rss_mb(pid: int) -> float:
-    """The largest RSS among ``pid`` and its direct children (the workers)."""
+def _family(pid: int) -> list[int]:
+    """``pid`` and its direct children (uvicorn's workers)."""
     pids = [pid]
     children = Path(f"/proc/{pid}/task/{pid}/children")
     if children.exists():
         pids += [int(child) for child in children.read_text().split()]
-    return max((_rss_kb(p) for p in pids), default=0) / 1024
+    return pids
+
+
+def _largest_rss_mb(pid: int) -> float:
+    return max((_rss_kb(p) for p in _family(pid)), default=0) / 1024
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User plus system time of ``pid`` and its children, in seconds."""
+    ticks = 0
+    for member in _family(pid):
+        try:
+            fields = Path(f"/proc/{member}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        # utime and stime are fields 14 and 15 of stat(5), 12 and 13 after ")".
+        ticks += int(fields[11]) + int(fields[12])
+    return ticks / os.sysconf("SC_CLK_TCK")
 
 
 def _rss_kb(pid: int) -> int:

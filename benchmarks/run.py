@@ -111,7 +111,7 @@ def _one_round(
     )
     with ceiling_server(workers=options.workers) as server:
         _drive(server.url, ceiling, options, warm_up=True)
-        results["ceiling"] = _drive(server.url, ceiling, options)
+        results["ceiling"] = _drive(server.url, ceiling, options, watch_pid=server.pid)
         report.titles["ceiling"] = ceiling.title
         progress(_line("ceiling", results["ceiling"]))
     with app_server(
@@ -158,7 +158,7 @@ def _line(name: str, result: LoadResult) -> str:
     return (
         f"  {name:<14} {result.rate:>9,.0f} req/s  p50 {result.p50_ms:7.2f} ms  "
         f"p99 {result.p99_ms:7.2f} ms  errors {result.errors}  "
-        f"rss {result.max_rss_mb:5.0f} MB"
+        f"cpu {result.cpu_us:6.0f} us/req  rss {result.max_rss_mb:5.0f} MB"
     )
 
 
@@ -166,8 +166,8 @@ def markdown_table(report: Report) -> str:
     """The results as a Markdown table: medians, ratios, p99 against baseline."""
     lines = [
         "| Scenario | req/s (median) | vs ceiling | vs baseline | p50 ms | p99 ms "
-        "| p99 vs baseline | errors | peak RSS MB |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| p99 vs baseline | server CPU us/req | errors | peak RSS MB |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for name, title in report.titles.items():
         baseline = report.baselines.get(name, "ceiling")
@@ -181,6 +181,7 @@ def markdown_table(report: Report) -> str:
             f"| {report.median(name, 'p50_ms'):.2f} "
             f"| {report.median(name, 'p99_ms'):.2f} "
             f"| {'' if baseline == 'ceiling' else f'{p99_ratio:.2f}x'} "
+            f"| {report.median(name, 'cpu_us'):.0f} "
             f"| {sum(r[name].errors for r in report.rounds if name in r)} "
             f"| {max((r[name].max_rss_mb for r in report.rounds if name in r), default=0):.0f} |"
         )

@@ -55,6 +55,7 @@ def create_app(
     # events before ledger: ".../jobs/events" must not be read as a jobId.
     for module in (jobs, events, ledger, tenants, identity, health):
         app.include_router(module.router)
+    app.router.routes[:0] = jobs.FAST_ROUTES
     install_problem_handlers(app)
     app.add_middleware(RequestContextMiddleware)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]

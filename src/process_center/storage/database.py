@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
+import anyio
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
@@ -27,7 +29,7 @@ def create_database_engine(
     """
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
-        return _sqlite_engine(url, pool_size, explicit_begin=not single_statements)
+        return _sqlite_engine(url, pool_size, for_reads=single_statements)
     if parsed.get_backend_name() == "postgresql" and parsed.drivername == "postgresql":
         # psycopg 3 rather than SQLAlchemy's default psycopg2.
         parsed = parsed.set(drivername="postgresql+psycopg")
@@ -50,7 +52,7 @@ def create_database_engine(
     )
 
 
-def _sqlite_engine(url: str, pool_size: int, *, explicit_begin: bool) -> Engine:
+def _sqlite_engine(url: str, pool_size: int, *, for_reads: bool) -> Engine:
     database = make_url(url).database
     if database and database != ":memory:":
         Path(database).parent.mkdir(parents=True, exist_ok=True)
@@ -74,9 +76,13 @@ def _sqlite_engine(url: str, pool_size: int, *, explicit_begin: bool) -> Engine:
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA busy_timeout=30000")
+        if for_reads:
+            # Room for the upper levels of the jobs indexes, so a lookup by
+            # ID mostly stays in memory instead of reading pages again.
+            cursor.execute("PRAGMA cache_size=-32768")
         cursor.close()
 
-    if explicit_begin:
+    if not for_reads:
 
         @event.listens_for(engine, "begin")
         def _begin(connection: Any) -> None:
@@ -97,6 +103,13 @@ class Database:
         )
         self.is_sqlite = self.engine.dialect.name == "sqlite"
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        # Threads that read at once, no more than the pool holds connections:
+        # past that, each extra thread would open (and close) a connection of
+        # its own, which costs far more than waiting for a pooled one.
+        self.read_threads = anyio.CapacityLimiter(pool_size)
+        self._kept = threading.local()
+        self._kept_lock = threading.Lock()
+        self._kept_connections: list[Connection] = []
 
     def read(self, work: Callable[[Connection], T]) -> T:
         """``work(connection)`` on an autocommit connection, where each
@@ -105,6 +118,8 @@ class Database:
         A pooled connection that went stale (the server restarted) is
         dropped and the read runs once more on a new one.
         """
+        if self.is_sqlite:
+            return self._read_on_kept_connection(work)
         try:
             with self._reads.connect() as connection:
                 return work(connection)
@@ -113,6 +128,21 @@ class Database:
                 raise
         with self._reads.connect() as connection:
             return work(connection)
+
+    def _read_on_kept_connection(self, work: Callable[[Connection], T]) -> T:
+        # SQLite: each thread keeps one reading connection. Checking one out of
+        # the pool and returning it costs more than an indexed read.
+        connection: Connection | None = getattr(self._kept, "connection", None)
+        if connection is None:
+            connection = self._kept.connection = self._reads.connect()
+            with self._kept_lock:
+                self._kept_connections.append(connection)
+        try:
+            return work(connection)
+        except BaseException:
+            self._kept.connection = None
+            connection.invalidate()
+            raise
 
     @contextmanager
     def session(self) -> Iterator[Session]:
@@ -135,5 +165,10 @@ class Database:
                 yield session
 
     def dispose(self) -> None:
+        with self._kept_lock:
+            for connection in self._kept_connections:
+                connection.invalidate()
+            self._kept_connections.clear()
+        self._kept = threading.local()
         self.engine.dispose()
         self._reads.dispose()

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import functools
+import json
+import sqlite3
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 from uuid import UUID
 
 from sqlalchemy import Connection, Row, delete, func, insert, select, update
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from process_center.domain.errors import NotFound
@@ -237,66 +240,85 @@ class ListedJobs:
         return cls(rows, page.total_count)
 
 
-# The hot path's statements, written once per dialect. Each checks the
-# tenant's ownership, reads its counters and reads the page in ONE statement:
-# one round trip, one consistent snapshot, no transaction to begin or end.
-_DENSE_PAGE = """
-SELECT t.job_seq, t.job_floor, t.job_count, {job_id}, j.type, j.status
-FROM tenants AS t
-JOIN customers AS c ON c.id = t.customer_id
-LEFT JOIN jobs AS j ON j.tenant_id = t.id
-    AND j.seq <= t.job_seq - {offset}
-    AND j.seq > {greatest}(t.job_seq - {offset} - {size}, t.job_floor)
-WHERE t.id = {tenant} AND t.customer_id = {customer} AND c.partner_id = {partner}
-ORDER BY j.seq DESC
-"""
-# Jobs are found by primary key and only then matched to the tenant: given
-# the tenant's index too, a planner may scan a big tenant's rows instead.
-_CHOSEN_JOBS = """
-SELECT t.job_seq, t.job_floor, t.job_count, {job_id}, j.type, j.status
-FROM tenants AS t
-JOIN customers AS c ON c.id = t.customer_id
-LEFT JOIN jobs AS j ON {id_in_list} AND {job_tenant} = t.id
-WHERE t.id = {tenant} AND t.customer_id = {customer} AND c.partner_id = {partner}
-ORDER BY j.seq DESC
-"""
-_SQLITE = {
-    # SQLite keeps GUIDs as 32 hex digits; the API shows them with dashes.
-    "job_id": "substr(j.id, 1, 8) || '-' || substr(j.id, 9, 4) || '-' || "
-    "substr(j.id, 13, 4) || '-' || substr(j.id, 17, 4) || '-' || substr(j.id, 21)",
-    "greatest": "max",
-    "id_in_list": "j.id IN (SELECT value FROM json_each(:ids))",
-    # The unary plus keeps SQLite from using the tenant's index here.
-    "job_tenant": "+j.tenant_id",
-}
-_POSTGRES = {
-    "job_id": "CAST(j.id AS text)",
-    "greatest": "greatest",
-    "id_in_list": "j.id = ANY(%(ids)s)",
-    "job_tenant": "j.tenant_id",
-}
-_PARAMETERS = ("offset", "size", "tenant", "customer", "partner")
 # Offsets beyond this are past the end of any tenant; keeping them small keeps
 # every parameter a 64-bit integer.
 _OFFSET_CAP = 2**62
 
 
-class FastPages:
-    """The batch listing's common reads, one statement each.
+class FastPages(Protocol):
+    """The batch listing's common reads, cut to the fewest round trips.
 
     ``read`` answers unfiltered and ID-filtered listings of a tenant whose
     numbering is dense, and says None otherwise (an unknown tenant, holes in
     the numbering, other filters): the caller then takes ``find_tenant`` and
-    ``list_jobs``, which also name what was not found.
+    ``list_jobs``, which also name what was not found. ``owner`` is
+    (partner, customer, tenant).
     """
 
-    def __init__(self, dialect_name: str) -> None:
-        self._sqlite = dialect_name == "sqlite"
-        words = _SQLITE if self._sqlite else _POSTGRES
-        placeholder = ":{}" if self._sqlite else "%({})s"
-        names = {name: placeholder.format(name) for name in _PARAMETERS}
-        self._dense = _DENSE_PAGE.format(**words, **names)
-        self._chosen = _CHOSEN_JOBS.format(**words, **names)
+    def read(
+        self,
+        connection: Connection,
+        owner: tuple[UUID, UUID, UUID],
+        job_filter: JobFilter,
+        page_index: int,
+        page_size: int,
+    ) -> ListedJobs | None: ...
+
+
+def _answerable(job_filter: JobFilter) -> bool:
+    return job_filter.is_ids_only
+
+
+def _dense_range(counters: Sequence[int], offset: int, size: int) -> tuple[int, int]:
+    """The seq numbers (lowest, highest] of the page at ``offset``."""
+    job_seq, job_floor, _ = counters
+    highest = job_seq - offset
+    return max(highest - size, job_floor), highest
+
+
+def _is_dense(counters: Sequence[int]) -> bool:
+    job_seq, job_floor, job_count = counters
+    return bool(job_count == job_seq - job_floor)
+
+
+class PostgresPages:
+    """One statement per listing: over a network each round trip counts.
+
+    The statement checks the tenant's ownership, reads its counters and reads
+    the page at once, in one snapshot, outside any transaction.
+    """
+
+    _DENSE = """
+        SELECT t.job_seq, t.job_floor, t.job_count,
+            CAST(j.id AS text), j.type, j.status
+        FROM tenants AS t
+        JOIN customers AS c ON c.id = t.customer_id
+        -- A plain join would leave the planner free to hash-join a big
+        -- tenant's every row; a lateral LIMIT pins it to the index range.
+        LEFT JOIN LATERAL (
+            SELECT jobs.id, jobs.type, jobs.status, jobs.seq FROM jobs
+            WHERE jobs.tenant_id = t.id
+                AND jobs.seq <= t.job_seq - %(offset)s
+                AND jobs.seq > greatest(t.job_seq - %(offset)s - %(size)s, t.job_floor)
+            ORDER BY jobs.seq DESC
+            LIMIT %(size)s
+        ) AS j ON true
+        WHERE t.id = %(tenant)s AND t.customer_id = %(customer)s
+            AND c.partner_id = %(partner)s
+        ORDER BY j.seq DESC
+    """
+    # Jobs are found by primary key and only then matched to the tenant:
+    # given the tenant's index too, a planner may scan a big tenant's rows.
+    _CHOSEN = """
+        SELECT t.job_seq, t.job_floor, t.job_count,
+            CAST(j.id AS text), j.type, j.status
+        FROM tenants AS t
+        JOIN customers AS c ON c.id = t.customer_id
+        LEFT JOIN jobs AS j ON j.id = ANY(%(ids)s) AND j.tenant_id = t.id
+        WHERE t.id = %(tenant)s AND t.customer_id = %(customer)s
+            AND c.partner_id = %(partner)s
+        ORDER BY j.seq DESC
+    """
 
     def read(
         self,
@@ -306,59 +328,117 @@ class FastPages:
         page_index: int,
         page_size: int,
     ) -> ListedJobs | None:
-        """``owner`` is (partner, customer, tenant)."""
-        if not job_filter.is_ids_only:
+        if not _answerable(job_filter):
             return None
-        if job_filter.job_ids is not None and not job_filter.job_ids:
-            return ListedJobs([], 0)
-        offset = min((page_index - 1) * page_size, _OFFSET_CAP)
-        parameters = self._parameters(owner, offset, page_size)
-        if job_filter.job_ids is None:
-            rows = connection.exec_driver_sql(self._dense, parameters).all()
-            return self._dense_result(rows)
-        parameters["ids"] = self._ids(job_filter.job_ids)
-        rows = connection.exec_driver_sql(self._chosen, parameters).all()
-        return self._chosen_result(rows, offset, page_size)
-
-    def _parameters(
-        self, owner: tuple[UUID, UUID, UUID], offset: int, page_size: int
-    ) -> dict[str, object]:
         partner, customer, tenant = owner
-        if self._sqlite:
-            partner, customer, tenant = partner.hex, customer.hex, tenant.hex  # type: ignore[assignment]
-        return {
+        offset = min((page_index - 1) * page_size, _OFFSET_CAP)
+        parameters: dict[str, object] = {
             "offset": offset,
             "size": page_size,
             "tenant": tenant,
             "customer": customer,
             "partner": partner,
         }
-
-    def _ids(self, job_ids: frozenset[UUID]) -> object:
-        if self._sqlite:
-            return "[" + ",".join(f'"{job_id.hex}"' for job_id in job_ids) + "]"
-        return list(job_ids)
-
-    @staticmethod
-    def _dense_result(rows: Sequence[Row[Any]]) -> ListedJobs | None:
+        if job_filter.job_ids is None:
+            rows = connection.exec_driver_sql(self._DENSE, parameters).all()
+            if not rows or not _is_dense(rows[0][:3]):
+                return None
+            return ListedJobs(_jobs_of(rows), rows[0][2])
+        parameters["ids"] = list(job_filter.job_ids)
+        rows = connection.exec_driver_sql(self._CHOSEN, parameters).all()
         if not rows:
             return None
-        job_seq, job_floor, job_count = rows[0][:3]
-        if job_count != job_seq - job_floor:
-            return None
-        page = [(row[3], row[4], row[5]) for row in rows if row[3] is not None]
-        return ListedJobs(page, job_count)
-
-    @staticmethod
-    def _chosen_result(
-        rows: Sequence[Row[Any]], offset: int, page_size: int
-    ) -> ListedJobs | None:
-        if not rows:
-            return None
-        found = [(row[3], row[4], row[5]) for row in rows if row[3] is not None]
+        found = _jobs_of(rows)
         return ListedJobs(found[offset : offset + page_size], len(found))
+
+
+def _jobs_of(rows: Sequence[Row[Any]]) -> list[tuple[str, int, int]]:
+    return [(row[3], row[4], row[5]) for row in rows if row[3] is not None]
+
+
+class SqlitePages:
+    """Two small statements in one read transaction, on the driver directly.
+
+    In-process, a round trip costs nothing, while a join of the tenant and
+    its page costs SQLite several times the two lookups apart; and the
+    sqlite3 module's own calls cost a fraction of going through SQLAlchemy.
+    """
+
+    _TENANT = """
+        SELECT t.job_seq, t.job_floor, t.job_count
+        FROM tenants AS t JOIN customers AS c ON c.id = t.customer_id
+        WHERE t.id = ? AND t.customer_id = ? AND c.partner_id = ?
+    """
+    _RANGE = """
+        SELECT id, type, status FROM jobs
+        WHERE tenant_id = ? AND seq > ? AND seq <= ?
+        ORDER BY seq DESC
+    """
+    # By primary key first; the unary plus keeps SQLite off the tenant's
+    # index, which for a big tenant would mean scanning its every job.
+    _CHOSEN = """
+        SELECT id, type, status FROM jobs
+        WHERE id IN (SELECT value FROM json_each(?)) AND +tenant_id = ?
+        ORDER BY seq DESC
+    """
+
+    def read(
+        self,
+        connection: Connection,
+        owner: tuple[UUID, UUID, UUID],
+        job_filter: JobFilter,
+        page_index: int,
+        page_size: int,
+    ) -> ListedJobs | None:
+        if not _answerable(job_filter):
+            return None
+        driver = connection.connection.driver_connection
+        assert isinstance(driver, sqlite3.Connection)
+        try:
+            driver.execute("BEGIN")
+            try:
+                return self._read(driver, owner, job_filter, page_index, page_size)
+            finally:
+                driver.execute("COMMIT")
+        except sqlite3.Error as error:
+            raise DBAPIError.instance(
+                "SELECT jobs", None, error, sqlite3.Error
+            ) from error
+
+    def _read(
+        self,
+        driver: sqlite3.Connection,
+        owner: tuple[UUID, UUID, UUID],
+        job_filter: JobFilter,
+        page_index: int,
+        page_size: int,
+    ) -> ListedJobs | None:
+        partner, customer, tenant = (guid.hex for guid in owner)
+        counters = driver.execute(self._TENANT, (tenant, customer, partner)).fetchone()
+        if counters is None:
+            return None
+        offset = min((page_index - 1) * page_size, _OFFSET_CAP)
+        if job_filter.job_ids is not None:
+            ids = json.dumps([job_id.hex for job_id in job_filter.job_ids])
+            found = _with_dashes(driver.execute(self._CHOSEN, (ids, tenant)))
+            return ListedJobs(found[offset : offset + page_size], len(found))
+        if not _is_dense(counters):
+            return None
+        lowest, highest = _dense_range(counters, offset, page_size)
+        if highest <= lowest:
+            return ListedJobs([], counters[2])
+        rows = driver.execute(self._RANGE, (tenant, lowest, highest))
+        return ListedJobs(_with_dashes(rows), counters[2])
+
+
+def _with_dashes(rows: Iterable[tuple[str, int, int]]) -> list[tuple[str, int, int]]:
+    # SQLite keeps a GUID as 32 hex digits; the API shows the usual form.
+    return [
+        (f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}", job_type, status)
+        for h, job_type, status in rows
+    ]
 
 
 @functools.cache
 def fast_pages(dialect_name: str) -> FastPages:
-    return FastPages(dialect_name)
+    return SqlitePages() if dialect_name == "sqlite" else PostgresPages()
