@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from benchmarks import dataset, run
+from benchmarks import depth as depth_module
 
 
 @click.group()
@@ -74,6 +75,30 @@ def load(
 def table(report: Path) -> None:
     """Print a saved report as a Markdown table."""
     click.echo(run.markdown_table(run.Report.load(report)))
+
+
+@main.command()
+@click.option("--manifest", type=click.Path(path_type=Path, exists=True), required=True)
+@click.option("--out", type=click.Path(path_type=Path), required=True)
+@click.option("--repeats", type=click.IntRange(1), default=5, show_default=True)
+def depth(manifest: Path, out: Path, repeats: int) -> None:
+    """Time one page against depth and tenant size, ours beside OFFSET."""
+    report = depth_module.measure(dataset.Manifest.load(manifest), repeats)
+    depth_module.save(report, out)
+    for name in ("by_depth", "by_size"):
+        curve = getattr(report, name)
+        for x, ours, plain in zip(curve.x, curve.ours_ms, curve.offset_ms, strict=True):
+            click.echo(f"{name} {x:>10,} ours {ours:9.3f} ms  offset {plain:9.3f} ms")
+
+
+@main.command()
+@click.argument("reports", nargs=-1, type=click.Path(path_type=Path, exists=True))
+@click.option("--out-dir", type=click.Path(path_type=Path), required=True)
+def charts(reports: tuple[Path, ...], out_dir: Path) -> None:
+    """Draw the PNG charts from saved depth reports."""
+    loaded = [depth_module.load(path) for path in reports]
+    for path in depth_module.draw(loaded, out_dir):
+        click.echo(str(path))
 
 
 @main.command()

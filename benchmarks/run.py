@@ -24,8 +24,6 @@ from benchmarks.driver import (
 )
 from benchmarks.scenarios import Scenario, fetch_token, mixed_scenario, read_scenarios
 
-WARM_UP_SECONDS = 2
-
 
 @dataclass
 class Options:
@@ -35,6 +33,7 @@ class Options:
     connections: int = 64
     only: Sequence[str] = ()
     mixed: bool = True
+    warm_up_seconds: float = 2
     extra_env: dict[str, str] = field(default_factory=dict)
 
 
@@ -110,7 +109,8 @@ def _one_round(
         scenarios[0].requests,
     )
     with ceiling_server(workers=options.workers) as server:
-        _drive(server.url, ceiling, options, warm_up=True)
+        if options.warm_up_seconds:
+            _drive(server.url, ceiling, options, warm_up=True)
         results["ceiling"] = _drive(server.url, ceiling, options, watch_pid=server.pid)
         report.titles["ceiling"] = ceiling.title
         progress(_line("ceiling", results["ceiling"]))
@@ -122,7 +122,8 @@ def _one_round(
         for scenario in scenarios:
             if options.only and scenario.name not in options.only:
                 continue
-            _drive(server.url, scenario, options, warm_up=True)
+            if options.warm_up_seconds:
+                _drive(server.url, scenario, options, warm_up=True)
             result = _drive(server.url, scenario, options, watch_pid=server.pid)
             results[scenario.name] = result
             report.titles[scenario.name] = scenario.title
@@ -140,7 +141,7 @@ def _drive(
     watch_pid: int | None = None,
 ) -> LoadResult:
     script = lua_script(scenario.requests, scenario.writes)
-    seconds = WARM_UP_SECONDS if warm_up else options.seconds
+    seconds = options.warm_up_seconds if warm_up else options.seconds
     started = time.monotonic()
     result = run_wrk(
         url,
