@@ -166,7 +166,7 @@ def _change_command(
     name: str,
     change: Callable[[Session, AppRegistration, Sequence[Any]], int],
     help_text: str,
-    value_type: click.ParamType | type = str,
+    value_type: click.ParamType[Any] | type[str] = str,
 ) -> None:
     """Register ``apps add-X`` or ``apps remove-X`` for customers, groups or permissions."""
     action, noun = name.split("-", 1)

@@ -64,9 +64,9 @@ def list_credentials(app: AppContext, client_id: UUID, as_json: bool) -> None:
         for item in items
     ]
     text = "\n".join(
-        f"{r['id']}  {r['kind']:<11}  expires {r['expiresAt'][:10]}"
-        f"{'  EXPIRED' if r['expired'] else ''}  {r['description']}"
-        for r in rows
+        f"{item.id}  {item.kind:<11}  expires {item.expires_at:%Y-%m-%d}"
+        f"{'  EXPIRED' if item.expired(now) else ''}  {item.description}"
+        for item in items
     )
     emit(as_json, rows, text or "No credentials.")
 

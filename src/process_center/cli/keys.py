@@ -37,23 +37,27 @@ def list_keys(app: AppContext, as_json: bool) -> None:
     ring = _key_ring(app)
     active = ring.active.kid
     published = {key.kid for key in ring.published()}
+    keys = ring.all_keys()
+    states = [
+        "active"
+        if key.kid == active
+        else "published"
+        if key.kid in published
+        else "expired"
+        for key in keys
+    ]
     rows = [
         {
             "kid": key.kid,
             "createdAt": key.created_at.isoformat(),
             "retiredAt": key.retired_at.isoformat() if key.retired_at else None,
-            "state": (
-                "active"
-                if key.kid == active
-                else "published"
-                if key.kid in published
-                else "expired"
-            ),
+            "state": state,
         }
-        for key in ring.all_keys()
+        for key, state in zip(keys, states, strict=True)
     ]
     text = "\n".join(
-        f"{r['kid']}  {r['state']:<9}  created {r['createdAt'][:19]}" for r in rows
+        f"{key.kid}  {state:<9}  created {key.created_at:%Y-%m-%d %H:%M:%S}"
+        for key, state in zip(keys, states, strict=True)
     )
     emit(as_json, rows, text)
 

@@ -179,10 +179,11 @@ def delete_credential(
     session: Session, app: AppRegistration, credential_id: UUID
 ) -> str:
     """Delete one of the app's secrets or certificates; returns which kind it was."""
-    for model, kind in ((ClientSecret, "secret"), (ClientCertificate, "certificate")):
-        row = session.get(model, credential_id)
-        if row is not None and row.app_id == app.id:
-            session.delete(row)
-            session.flush()
-            return kind
-    raise NotFound(f"The app has no credential {credential_id}.")
+    row: ClientSecret | ClientCertificate | None = session.get(
+        ClientSecret, credential_id
+    ) or session.get(ClientCertificate, credential_id)
+    if row is None or row.app_id != app.id:
+        raise NotFound(f"The app has no credential {credential_id}.")
+    session.delete(row)
+    session.flush()
+    return "secret" if isinstance(row, ClientSecret) else "certificate"

@@ -42,7 +42,7 @@ _FORM_BODY = {
         }
     },
 }
-_OAUTH_ERRORS = {
+_OAUTH_ERRORS: dict[int | str, dict[str, Any]] = {
     status: {
         "description": description,
         "content": {
