@@ -9,7 +9,7 @@ import httpx
 from process_center.domain.permissions import TENANT_READ
 from tests.cli.support import invoke, invoke_json
 from tests.conftest import LiveServer
-from tests.factories import World
+from tests.factories import Factory, World
 from tests.identity.support import AssertionSigner, KeyPair, request_token
 
 
@@ -163,3 +163,17 @@ def test_scope_command_on_an_unknown_app_fails_cleanly(
     )
 
     assert result.output == f"error: App {missing} was not found.\n"
+
+
+def test_create_scoped_to_a_group(
+    database_url: str, world: World, factory: Factory
+) -> None:
+    group_id = factory.group(world.partner_id, [world.customer_id])
+
+    created = _create(database_url, world, "--group", str(group_id))
+    shown = invoke_json(database_url, "apps", "show", str(created["clientId"]))
+
+    assert shown["customerScope"] == "selected"
+    assert shown["groups"] == [str(group_id)]
+    assert shown["customers"] == []
+    assert [c["kind"] for c in shown["credentials"]] == ["secret"]

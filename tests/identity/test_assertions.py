@@ -330,3 +330,29 @@ class TestRefused:
 
         assert response.status_code == 400
         assert response.json()["error"] == "invalid_request"
+
+
+def test_refusals_are_logged_with_their_reason_but_no_credential(
+    http: httpx.Client,
+    world: World,
+    signer: AssertionSigner,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    assertion = signer.sign(aud="https://elsewhere.example/token")
+    wrong_secret = world.app.client_secret[::-1]
+    form = {
+        "grant_type": "client_credentials",
+        "client_id": str(world.app.client_id),
+        "client_secret": wrong_secret,
+    }
+
+    with caplog.at_level("INFO", logger="process_center"):
+        request_token(http, assertion)
+        http.post("/connect/token", data=form)
+
+    refusals = [r for r in caplog.records if r.getMessage() == "token_refused"]
+    assert [r.error for r in refusals] == ["invalid_client", "invalid_client"]  # type: ignore[attr-defined]
+    assert "aud" in refusals[0].reason  # type: ignore[attr-defined]
+    logged = caplog.text + " ".join(str(vars(r)) for r in caplog.records)
+    assert assertion not in logged
+    assert wrong_secret not in logged

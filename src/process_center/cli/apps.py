@@ -151,6 +151,51 @@ def list_apps(app: AppContext, partner_id: UUID | None, as_json: bool) -> None:
     emit(as_json, rows, text or "No apps.")
 
 
+@apps.command("show")
+@click.argument("client_id", type=click.UUID)
+@json_option
+@pass_app
+@domain_errors
+def show_app(app: AppContext, client_id: UUID, as_json: bool) -> None:
+    """An app's permissions, customer scope and credentials (never a secret's value)."""
+    with app.read() as session:
+        registration = registrations.get_app(session, client_id)
+        customer_ids, group_ids = registrations.chosen_scope(session, registration)
+        value = {
+            "clientId": str(registration.client_id),
+            "partnerId": str(registration.partner_id),
+            "name": registration.name,
+            "permissions": sorted(p.permission for p in registration.permissions),
+            "customerScope": registration.customer_scope,
+            "customers": [str(c) for c in customer_ids],
+            "groups": [str(g) for g in group_ids],
+            "credentials": [
+                {
+                    "id": str(item.id),
+                    "kind": item.kind,
+                    "description": item.description,
+                    "expiresAt": item.expires_at.isoformat(),
+                }
+                for item in credentials.list_credentials(session, registration)
+            ],
+        }
+    emit(as_json, value, _describe(value))
+
+
+def _describe(value: dict[str, Any]) -> str:
+    lines = [f"{value['name']} ({value['clientId']})"]
+    lines += [f"  permission  {p}" for p in value["permissions"]]
+    if value["customerScope"] == "all":
+        lines.append("  customers   all of the partner's")
+    lines += [f"  customer    {c}" for c in value["customers"]]
+    lines += [f"  group       {g}" for g in value["groups"]]
+    lines += [
+        f"  {c['kind']:<11} {c['id']}  expires {c['expiresAt'][:10]}"
+        for c in value["credentials"]
+    ]
+    return "\n".join(lines)
+
+
 @apps.command("delete")
 @click.argument("client_id", type=click.UUID)
 @pass_app

@@ -28,6 +28,7 @@ __all__ = [
     "add_groups",
     "add_permissions",
     "add_secret",
+    "chosen_scope",
     "create_app",
     "delete_app",
     "get_app",
@@ -100,6 +101,17 @@ def _link_groups(
             added += 1
     session.flush()
     return added
+
+
+def chosen_scope(
+    session: Session, app: AppRegistration
+) -> tuple[list[UUID], list[UUID]]:
+    """The customers and the customer groups an app was scoped to by name."""
+    customers = session.scalars(
+        select(AppCustomer.customer_id).where(AppCustomer.app_id == app.id)
+    )
+    groups = session.scalars(select(AppGroup.group_id).where(AppGroup.app_id == app.id))
+    return sorted(customers), sorted(groups)
 
 
 def add_customers(

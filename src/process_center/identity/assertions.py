@@ -113,7 +113,7 @@ def _header(assertion: str) -> dict[str, Any]:
     if algorithm not in SIGNING_ALGORITHMS:
         raise InvalidClient(
             f"Client assertions must be signed with {', '.join(SIGNING_ALGORITHMS)}; "
-            f"'{algorithm}' is not accepted."
+            f"'{str(algorithm)[:20]}' is not accepted."
         )
     return header
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -10,7 +11,7 @@ from fastapi import APIRouter, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
-from process_center.api.problems import oauth_error_response
+from process_center.api.problems import oauth_error_response, request_id_of
 from process_center.api.schemas import TokenResponse
 from process_center.api.services import services_of
 from process_center.domain.permissions import KNOWN_PERMISSIONS
@@ -18,6 +19,7 @@ from process_center.identity.certificates import SIGNING_ALGORITHMS
 from process_center.identity.errors import InvalidRequest, OAuthError
 from process_center.identity.service import SUPPORTED_GRANT_TYPES
 
+logger = logging.getLogger(__name__)
 router = APIRouter(tags=["Identity"])
 
 _FORM_BODY = {
@@ -108,6 +110,16 @@ async def token(request: Request) -> Response:
         form = _read_form(await request.body(), request.headers.get("content-type"))
         grant = await run_in_threadpool(services.tokens.grant, form, basic)
     except OAuthError as error:
+        # The reason helps an operator help a partner; the descriptions name
+        # what was wrong but never carry a secret or an assertion.
+        logger.info(
+            "token_refused",
+            extra={
+                "request_id": request_id_of(request),
+                "error": error.error,
+                "reason": error.description,
+            },
+        )
         return oauth_error_response(error, basic_challenge=basic is not None)
     return Response(
         orjson.dumps(grant.as_response()),
