@@ -8,15 +8,16 @@ import httpx
 import jwt
 import pytest
 from authlib.deprecate import AuthlibDeprecationWarning
-from joserfc.jwk import ECKey
 
 with warnings.catch_warnings():
     # authlib announces at import that its httpx integration will move to
-    # httpx2; the integration as it is now is what these tests exercise.
+    # httpx2 (and makes that warning "always" shown); the integration as it
+    # is now is what these tests exercise.
     warnings.simplefilter("ignore", AuthlibDeprecationWarning)
     from authlib.integrations.httpx_client import OAuth2Client
 from authlib.oauth2.rfc7523 import PrivateKeyJWT
 from authlib.oauth2.rfc8414 import AuthorizationServerMetadata
+from joserfc.jwk import ECKey
 
 from process_center.domain.permissions import KNOWN_PERMISSIONS
 from process_center.settings import Settings
