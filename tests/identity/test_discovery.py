@@ -83,7 +83,8 @@ def test_public_url_behind_a_proxy_sets_issuer_audience_and_endpoints(
     public_url = "https://pc.example.com/identity"
     bind_url = f"http://127.0.0.1:{free_port()}"
     server = LiveServer(
-        Settings(database_url=database_url, public_url=public_url), bind_url
+        Settings(database_url=database_url, public_url=public_url, db_pool_size=2),
+        bind_url,
     )
     register_certificate(database, world.app.client_id, rsa_pair)
     server.start()

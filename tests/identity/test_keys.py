@@ -57,7 +57,7 @@ def fresh_world(fresh_database_url: str) -> Iterator[tuple[Database, World]]:
 
 def _server(url: str, public_url: str) -> LiveServer:
     server = LiveServer(
-        Settings(database_url=url, public_url=public_url),
+        Settings(database_url=url, public_url=public_url, db_pool_size=2),
         f"http://127.0.0.1:{free_port()}",
     )
     server.start()

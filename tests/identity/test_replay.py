@@ -27,7 +27,9 @@ GRACE = timedelta(seconds=60)
 @pytest.fixture(scope="module")
 def second_server(live_server: LiveServer) -> Iterator[LiveServer]:
     """Another server on the same store and public URL, as a second process would be."""
-    server = LiveServer(live_server.settings, f"http://127.0.0.1:{free_port()}")
+    # A small pool: the suite shares one PostgreSQL server's connection limit.
+    settings = live_server.settings.model_copy(update={"db_pool_size": 4})
+    server = LiveServer(settings, f"http://127.0.0.1:{free_port()}")
     server.start()
     yield server
     server.stop()
