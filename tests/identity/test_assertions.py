@@ -150,10 +150,22 @@ class TestRefused:
 
         assert_invalid_client(response, "aud")
 
-    def test_missing_exp(self, http: httpx.Client, signer: AssertionSigner) -> None:
-        response = request_token(http, signer.sign(exp=None))
+    @pytest.mark.parametrize(
+        "exp", [None, "soon", [1]], ids=["missing", "word", "list"]
+    )
+    def test_missing_or_malformed_exp(
+        self, http: httpx.Client, signer: AssertionSigner, exp: object
+    ) -> None:
+        response = request_token(http, signer.sign(exp=exp))
 
         assert_invalid_client(response, "exp")
+
+    def test_numeric_string_exp_is_read_as_a_number(
+        self, http: httpx.Client, signer: AssertionSigner
+    ) -> None:
+        response = request_token(http, signer.sign(exp=str(int(time.time()) + 300)))
+
+        assert response.status_code == 200, response.text
 
     def test_expired(self, http: httpx.Client, signer: AssertionSigner) -> None:
         now = int(time.time())
@@ -164,10 +176,11 @@ class TestRefused:
 
         assert_invalid_client(response, "expired")
 
+    @pytest.mark.parametrize("exp_ahead", [2 * 3600, 10**20], ids=["2h", "absurd"])
     def test_lifetime_over_sixty_minutes(
-        self, http: httpx.Client, signer: AssertionSigner
+        self, http: httpx.Client, signer: AssertionSigner, exp_ahead: int
     ) -> None:
-        response = request_token(http, signer.sign(exp=int(time.time()) + 2 * 3600))
+        response = request_token(http, signer.sign(exp=int(time.time()) + exp_ahead))
 
         assert_invalid_client(response, "60 minutes")
 

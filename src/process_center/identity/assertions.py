@@ -167,9 +167,12 @@ def _verified(
             f"The client assertion's jti must be a string of 1 to "
             f"{_MAX_JTI_LENGTH} characters."
         )
-    expires_at = datetime.fromtimestamp(claims["exp"], UTC)
-    if expires_at > now + MAX_LIFETIME + CLOCK_SKEW:
+    # PyJWT has checked int(exp) works (it may be a numeric string); compared
+    # as a number first, so an absurd exp never reaches datetime.
+    exp = int(claims["exp"])
+    if exp > (now + MAX_LIFETIME + CLOCK_SKEW).timestamp():
         raise InvalidClient("The client assertion's exp is more than 60 minutes ahead.")
+    expires_at = datetime.fromtimestamp(exp, UTC)
     return VerifiedAssertion(client_id, record.id, jti, expires_at)
 
 
