@@ -369,3 +369,47 @@ def test_refusals_are_logged_with_their_reason_but_no_credential(
     logged = caplog.text + " ".join(str(vars(r)) for r in caplog.records)
     assert assertion not in logged
     assert wrong_secret not in logged
+
+
+def _segments(header: object, claims: object) -> str:
+    return (
+        f"{_b64(json.dumps(header).encode())}.{_b64(json.dumps(claims).encode())}.c2ln"
+    )
+
+
+@pytest.mark.parametrize(
+    "assertion",
+    [
+        "",
+        "...",
+        "a.b",
+        _segments([], {}),
+        _segments({"alg": ["RS256"]}, {}),
+        _segments({"alg": "RS256", "kid": {"x": 1}}, {"sub": "x"}),
+        _segments({"alg": "RS256", "crit": ["exp"]}, {"sub": "x"}),
+        _segments({"alg": "RS256"}, ["sub"]),
+        _segments({"alg": "RS256"}, {"sub": 12}),
+        _segments({"alg": "RS256" * 1000}, {"sub": "x"}),
+    ],
+)
+def test_hostile_assertions_are_refused_without_a_server_error(
+    http: httpx.Client, assertion: str
+) -> None:
+    response = request_token(http, assertion)
+
+    assert response.status_code in (400, 401), response.text
+    assert response.json()["error"] in ("invalid_client", "invalid_request")
+
+
+def test_hostile_header_on_a_known_app_is_refused(
+    http: httpx.Client, signer: AssertionSigner
+) -> None:
+    for header in (
+        {"alg": "RS256", "kid": {"x": 1}},
+        {"alg": "RS256", "x5t#S256": ["a"]},
+        {"alg": "RS256", "crit": ["b64"], "b64": False},
+    ):
+        claims = signer.claims()
+        assertion = _segments(header, claims)
+
+        assert_invalid_client(request_token(http, assertion))

@@ -19,7 +19,7 @@ from process_center.identity.credentials import (
 )
 from process_center.storage.database import Database
 from tests.factories import Factory, Registration, World
-from tests.identity.support import KeyPair, new_key_pair
+from tests.identity.support import KeyPair, new_key_pair, store_certificate_row
 
 
 def _secret_status(http: httpx.Client, client_id: object, secret: str) -> int:
@@ -134,3 +134,13 @@ class TestCertificates:
             mine = get_app(session, world.app.client_id)
             with pytest.raises(NotFound):
                 delete_credential(session, mine, theirs.id)
+
+
+def test_an_unreadable_stored_certificate_leaves_the_other_credentials_working(
+    http: httpx.Client, world: World, database: Database
+) -> None:
+    weak = new_key_pair(rsa_bits=1024)
+    # Written past the admin checks, which would refuse a 1024-bit key.
+    store_certificate_row(database, world.app.client_id, weak)
+
+    assert _secret_status(http, world.app.client_id, world.app.client_secret) == 200

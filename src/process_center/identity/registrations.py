@@ -7,12 +7,15 @@ away a permission or customer takes effect within ``registration_cache_seconds``
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
 
 from sqlalchemy import select
 
+from process_center.domain.errors import InvalidInput
 from process_center.identity.cache import TTLCache
 from process_center.identity.certificates import (
     Certificate,
@@ -29,6 +32,8 @@ from process_center.storage.models import (
     CustomerGroupMember,
     as_utc,
 )
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,12 +106,11 @@ def load_snapshot(database: Database, client_id: UUID) -> AppSnapshot | None:
                 select(ClientSecret).where(ClientSecret.app_id == app.id)
             )
         ]
-        certificates = [
-            CertificateRecord.from_der(row.id, row.certificate_der)
-            for row in session.scalars(
+        certificates = _usable_certificates(
+            session.scalars(
                 select(ClientCertificate).where(ClientCertificate.app_id == app.id)
             )
-        ]
+        )
         return AppSnapshot(
             app_id=app.id,
             client_id=app.client_id,
@@ -118,6 +122,22 @@ def load_snapshot(database: Database, client_id: UUID) -> AppSnapshot | None:
             secrets=tuple(secrets),
             certificates=tuple(certificates),
         )
+
+
+def _usable_certificates(rows: Iterable[ClientCertificate]) -> list[CertificateRecord]:
+    """Certificates this server can verify with. One that cannot be read (written
+    by other means than the admin commands) is left out rather than taking the
+    app's other credentials down with it."""
+    usable = []
+    for row in rows:
+        try:
+            usable.append(CertificateRecord.from_der(row.id, row.certificate_der))
+        except (InvalidInput, ValueError):
+            logger.warning(
+                "certificate_unusable",
+                extra={"certificate_id": str(row.id), "app_id": str(row.app_id)},
+            )
+    return usable
 
 
 class RegistrationCache:
