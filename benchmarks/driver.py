@@ -50,10 +50,19 @@ class LoadResult:
     # Server CPU time (user + system, all workers) per request served: steadier
     # than throughput when other work shares the machine.
     cpu_us: float = 0.0
+    # Job transitions made (the write scenario counts them in its script).
+    transitions: int = 0
 
     @property
     def rate(self) -> float:
         return self.requests / self.seconds if self.seconds else 0.0
+
+    @property
+    def throughput(self) -> float:
+        """Transitions per second for the write scenario, else requests."""
+        if self.transitions:
+            return self.transitions / self.seconds
+        return self.rate
 
 
 def free_port() -> int:
@@ -187,16 +196,16 @@ def lua_script(requests: Sequence[HttpRequest], writes: str | None = None) -> st
 
 
 def _lua_request(request: HttpRequest) -> str:
-    headers = [f'["Content-Type"] = {_lua_string(request.content_type)}']
+    headers = [f'["Content-Type"] = {lua_string(request.content_type)}']
     if request.token:
-        headers.append(f'["Authorization"] = {_lua_string("Bearer " + request.token)}')
+        headers.append(f'["Authorization"] = {lua_string("Bearer " + request.token)}')
     return (
-        f"  wrk.format({_lua_string(request.method)}, {_lua_string(request.path)}, "
-        f"{{{', '.join(headers)}}}, {_lua_string(request.body)})"
+        f"  wrk.format({lua_string(request.method)}, {lua_string(request.path)}, "
+        f"{{{', '.join(headers)}}}, {lua_string(request.body)})"
     )
 
 
-def _lua_string(value: str) -> str:
+def lua_string(value: str) -> str:
     # A long bracket string needs no escaping unless it holds its own closer.
     level = "=" * 4
     assert f"]{level}]" not in value
@@ -204,14 +213,24 @@ def _lua_string(value: str) -> str:
 
 
 _DONE = """
+local threads = {}
+setup = function(thread)
+  table.insert(threads, thread)
+end
+
 done = function(summary, latency, requests)
   local errors = summary.errors
+  local transitions = 0
+  for _, thread in ipairs(threads) do
+    transitions = transitions + (thread:get("transitions") or 0)
+  end
   io.write(string.format(
     'PCRESULT {"requests": %d, "duration_us": %d, "errors": %d, '
-    .. '"p50_us": %d, "p90_us": %d, "p99_us": %d}\\n',
+    .. '"p50_us": %d, "p90_us": %d, "p99_us": %d, "transitions": %d}\\n',
     summary.requests, summary.duration,
     errors.connect + errors.read + errors.write + errors.status + errors.timeout,
-    latency:percentile(50), latency:percentile(90), latency:percentile(99)))
+    latency:percentile(50), latency:percentile(90), latency:percentile(99),
+    transitions))
 end
 """
 
@@ -277,6 +296,7 @@ def _parse(output: str, rss_mb: float) -> LoadResult:
         p90_ms=raw["p90_us"] / 1000,
         p99_ms=raw["p99_us"] / 1000,
         max_rss_mb=rss_mb,
+        transitions=raw["transitions"],
     )
 
 

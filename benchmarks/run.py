@@ -11,18 +11,26 @@ import json
 import statistics
 import time
 from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from benchmarks.dataset import Manifest
 from benchmarks.driver import (
     LoadResult,
+    Server,
     app_server,
     ceiling_server,
     lua_script,
     run_wrk,
 )
-from benchmarks.scenarios import Scenario, fetch_token, mixed_scenario, read_scenarios
+from benchmarks.scenarios import (
+    Scenario,
+    fetch_token,
+    mixed_scenario,
+    read_scenarios,
+    write_scenario,
+)
 
 
 @dataclass
@@ -56,7 +64,7 @@ class Report:
     def ratio(self, name: str, baseline: str) -> float:
         """The median over rounds of this round's rate over the baseline's."""
         ratios = [
-            results[name].rate / results[baseline].rate
+            results[name].throughput / results[baseline].throughput
             for results in self.rounds
             if name in results and baseline in results and results[baseline].rate
         ]
@@ -109,27 +117,45 @@ def _one_round(
         scenarios[0].requests,
     )
     with ceiling_server(workers=options.workers) as server:
-        if options.warm_up_seconds:
-            _drive(server.url, ceiling, options, warm_up=True)
-        results["ceiling"] = _drive(server.url, ceiling, options, watch_pid=server.pid)
-        report.titles["ceiling"] = ceiling.title
-        progress(_line("ceiling", results["ceiling"]))
-    with app_server(
-        manifest.database_url, workers=options.workers, extra_env=options.extra_env
-    ) as server:
-        if options.mixed:
-            scenarios.append(mixed_scenario(manifest, token))
+        _measure(server, ceiling, options, report, results, progress)
+    if options.mixed and _wanted(options, "mixed"):
+        # On a server of its own, so its peak memory is the mixed load's alone.
+        with _server(manifest, options) as server:
+            mixed = mixed_scenario(manifest, token)
+            _measure(server, mixed, options, report, results, progress)
+    scenarios.append(write_scenario(manifest, token))
+    with _server(manifest, options) as server:
         for scenario in scenarios:
-            if options.only and scenario.name not in options.only:
-                continue
-            if options.warm_up_seconds:
-                _drive(server.url, scenario, options, warm_up=True)
-            result = _drive(server.url, scenario, options, watch_pid=server.pid)
-            results[scenario.name] = result
-            report.titles[scenario.name] = scenario.title
-            report.baselines[scenario.name] = scenario.baseline
-            progress(_line(scenario.name, result))
+            if _wanted(options, scenario.name):
+                _measure(server, scenario, options, report, results, progress)
     return results
+
+
+def _wanted(options: Options, name: str) -> bool:
+    return not options.only or name in options.only
+
+
+def _server(manifest: Manifest, options: Options) -> AbstractContextManager[Server]:
+    return app_server(
+        manifest.database_url, workers=options.workers, extra_env=options.extra_env
+    )
+
+
+def _measure(
+    server: Server,
+    scenario: Scenario,
+    options: Options,
+    report: Report,
+    results: dict[str, LoadResult],
+    progress: Callable[[str], None],
+) -> None:
+    if options.warm_up_seconds:
+        _drive(server.url, scenario, options, warm_up=True)
+    result = _drive(server.url, scenario, options, watch_pid=server.pid)
+    results[scenario.name] = result
+    report.titles[scenario.name] = scenario.title
+    report.baselines[scenario.name] = scenario.baseline
+    progress(_line(scenario.name, result))
 
 
 def _drive(
@@ -157,7 +183,7 @@ def _drive(
 
 def _line(name: str, result: LoadResult) -> str:
     return (
-        f"  {name:<14} {result.rate:>9,.0f} req/s  p50 {result.p50_ms:7.2f} ms  "
+        f"  {name:<14} {result.throughput:>9,.0f} /s  p50 {result.p50_ms:7.2f} ms  "
         f"p99 {result.p99_ms:7.2f} ms  errors {result.errors}  "
         f"cpu {result.cpu_us:6.0f} us/req  rss {result.max_rss_mb:5.0f} MB"
     )
@@ -166,7 +192,7 @@ def _line(name: str, result: LoadResult) -> str:
 def markdown_table(report: Report) -> str:
     """The results as a Markdown table: medians, ratios, p99 against baseline."""
     lines = [
-        "| Scenario | req/s (median) | vs ceiling | vs baseline | p50 ms | p99 ms "
+        "| Scenario | per second (median) | vs ceiling | vs baseline | p50 ms | p99 ms "
         "| p99 vs baseline | server CPU us/req | errors | peak RSS MB |",
         "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
@@ -176,7 +202,7 @@ def markdown_table(report: Report) -> str:
         p99_base = report.median(baseline, "p99_ms")
         p99_ratio = report.median(name, "p99_ms") / p99_base if p99_base else 0.0
         lines.append(
-            f"| {title} | {report.median(name, 'rate'):,.0f} "
+            f"| {title} | {report.median(name, 'throughput'):,.0f} "
             f"| {report.ratio(name, 'ceiling'):.0%} "
             f"| {'' if vs_baseline is None else f'{vs_baseline:.0%} of {baseline}'} "
             f"| {report.median(name, 'p50_ms'):.2f} "

@@ -9,7 +9,7 @@ from urllib.parse import urlencode
 import httpx
 
 from benchmarks.dataset import Manifest, TenantRef
-from benchmarks.driver import HttpRequest
+from benchmarks.driver import HttpRequest, lua_string
 
 JOBS_PATH = (
     "/partner/external/v3/bm/customers/{customer}/tenants/{tenant}/process-center/jobs"
@@ -146,3 +146,60 @@ def mixed_scenario(manifest: Manifest, token: str) -> Scenario:
     requests.append(_jobs_batch(big, token, body={"jobIds": manifest.job_ids}))
     requests.append(HttpRequest("POST", f"{TENANTS_PATH}?pageIndex=3", "", token=token))
     return Scenario("mixed", "Mixed reads over 200 tenants", tuple(requests))
+
+
+_WRITES = """
+-- Each job is created, started and finished: a create and two transitions.
+-- A response queues its job's next step; the next request sends it.
+local tenants = {
+%(tenants)s
+}
+local common = {["Content-Type"] = "application/json", ["Authorization"] = %(auth)s}
+local paths = {}
+local pending = {}
+local turn = 0
+transitions = 0
+
+request = function()
+  local step = table.remove(pending, 1)
+  if step then
+    return wrk.format("PATCH", step[1], common, '{"status": ' .. step[2] .. '}')
+  end
+  turn = turn %% #tenants + 1
+  return wrk.format("POST", tenants[turn], common, '{"type": 7}')
+end
+
+response = function(status, headers, body)
+  local id, state = string.match(body, '^{"jobId":"([%%x%%-]+)","type":%%d+,"status":(%%d)')
+  if not id then
+    return
+  end
+  if status == 201 then
+    paths[id] = headers["location"] or headers["Location"]
+    table.insert(pending, {paths[id], 1})
+  elseif status == 200 and paths[id] then
+    transitions = transitions + 1
+    if state == "1" then
+      table.insert(pending, {paths[id], 2})
+    else
+      paths[id] = nil
+    end
+  end
+end
+"""
+
+
+def write_scenario(manifest: Manifest, token: str, tenants: int = 200) -> Scenario:
+    """Jobs created, started and finished over many tenants (the ledger API)."""
+    chosen = sorted(manifest.tenants, key=lambda tenant: tenant.tenant_id)[:tenants]
+    paths = ",\n".join(
+        "  " + lua_string(JOBS_PATH.format(customer=t.customer_id, tenant=t.tenant_id))
+        for t in chosen
+    )
+    script = _WRITES % {"tenants": paths, "auth": lua_string("Bearer " + token)}
+    return Scenario(
+        "writes",
+        f"Job create + 2 transitions over {len(chosen)} tenants (transitions/s)",
+        (),
+        writes=script,
+    )

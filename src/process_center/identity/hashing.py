@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+import threading
 from uuid import UUID
 
 from argon2 import PasswordHasher
@@ -14,6 +15,10 @@ from process_center.identity.cache import TTLCache
 
 # OWASP's argon2id baseline (19 MiB, 2 passes): about 20 ms a check here.
 _hasher = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1)
+# Checks that may run at once. Each holds 19 MiB for its 20 ms: a burst of
+# token requests (64 clients starting together, or someone guessing secrets)
+# would otherwise hold a gigabyte and starve every other request of CPU.
+CHECK_SLOTS = threading.BoundedSemaphore(2)
 
 
 def new_client_secret() -> str:

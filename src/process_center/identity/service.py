@@ -20,7 +20,11 @@ from process_center.identity.errors import (
     InvalidScope,
     UnsupportedGrantType,
 )
-from process_center.identity.hashing import SecretCheckCache, verify_secret
+from process_center.identity.hashing import (
+    CHECK_SLOTS,
+    SecretCheckCache,
+    verify_secret,
+)
 from process_center.identity.registrations import AppSnapshot, RegistrationCache
 from process_center.identity.tokens import TokenIssuer
 
@@ -153,16 +157,24 @@ class TokenService:
 
     def _check_secret(self, app: AppSnapshot, secret: str) -> None:
         now = datetime.now(UTC)
-        remembered = self._secret_checks.matched_secret(app.client_id, secret)
-        if remembered is not None and app.live_secret(remembered, now):
+        if self._remembered(app, secret, now):
             return
-        for record in app.secrets:
-            if verify_secret(record.secret_hash, secret):
-                if record.expires_at <= now:
-                    raise InvalidClient("The client secret has expired.")
-                self._secret_checks.remember(app.client_id, secret, record.id)
+        with CHECK_SLOTS:
+            # A request that waited for a slot may find its secret checked by
+            # the one it waited on.
+            if self._remembered(app, secret, now):
                 return
+            for record in app.secrets:
+                if verify_secret(record.secret_hash, secret):
+                    if record.expires_at <= now:
+                        raise InvalidClient("The client secret has expired.")
+                    self._secret_checks.remember(app.client_id, secret, record.id)
+                    return
         raise InvalidClient("Client authentication failed.")
+
+    def _remembered(self, app: AppSnapshot, secret: str, now: datetime) -> bool:
+        remembered = self._secret_checks.matched_secret(app.client_id, secret)
+        return remembered is not None and app.live_secret(remembered, now) is not None
 
     @staticmethod
     def _settle_scope(app: AppSnapshot, requested: str | None) -> list[str]:
