@@ -112,6 +112,18 @@ def read_scenarios(manifest: Manifest, token: str) -> list[Scenario]:
             baseline="small_total",
         ),
         Scenario(
+            "status_first",
+            f"First page (100) of Finished jobs of the {big.jobs:,}-job tenant",
+            (_jobs_batch(big, token, body={"statuses": [2]}),),
+            baseline="first_page",
+        ),
+        Scenario(
+            "status_deep",
+            f"pageIndex 1,000 of Finished jobs of the {big.jobs:,}-job tenant",
+            (_jobs_batch(big, token, page_index=1_000, body={"statuses": [2]}),),
+            baseline="first_page",
+        ),
+        Scenario(
             "tenants_batch",
             f"Tenants batch ({PAGE_SIZE} of {len(manifest.tenants):,})",
             (
