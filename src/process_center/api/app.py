@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
+import anyio.to_thread
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 from starlette.concurrency import run_in_threadpool
@@ -35,6 +36,11 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # Threads that may wait on the store at once: no more than its pool
+        # holds connections. Past that they would only queue inside the pool
+        # and, when the store is slow, fail after its timeout as 503s.
+        limiter = anyio.to_thread.current_default_thread_limiter()
+        limiter.total_tokens = services.database.connection_capacity
         await run_in_threadpool(_prepare_store, services)
         async with background_tasks(services.settings, services.ledger, services.feed):
             yield

@@ -44,7 +44,9 @@ def create_database_engine(
     return create_engine(
         parsed,
         pool_size=pool_size,
-        max_overflow=pool_size,
+        # The single statements come from at most ``pool_size`` threads at once
+        # (``Database.read_threads``), so their pool needs no overflow.
+        max_overflow=0 if single_statements else pool_size,
         pool_pre_ping=not single_statements,
         pool_timeout=5,
         connect_args=connect_args,
@@ -107,6 +109,8 @@ class Database:
         # past that, each extra thread would open (and close) a connection of
         # its own, which costs far more than waiting for a pooled one.
         self.read_threads = anyio.CapacityLimiter(pool_size)
+        # Connections each pool may open: its size plus as many overflow.
+        self.connection_capacity = 2 * pool_size
         self._kept = threading.local()
         self._kept_lock = threading.Lock()
         self._kept_connections: list[Connection] = []
