@@ -39,7 +39,7 @@ class TestJobsList:
     def test_json_lists_every_job_across_pages(
         self, invoke: Invoke, world: World, factory: Factory
     ) -> None:
-        created = factory.jobs(world.tenant_id, 130)
+        created = factory.jobs(world.tenant_id, 105)
 
         result = invoke("jobs", "list", *_tenant_args(world), "--output", "json")
 

@@ -29,7 +29,7 @@ def test_wait_for_jobs_reports_failures_and_waits(
     }
 
     result = subprocess.run(
-        [sys.executable, str(EXAMPLE), "--minutes", "0.02"],
+        [sys.executable, str(EXAMPLE), "--minutes", "0.005"],
         env=env,
         capture_output=True,
         text=True,
