@@ -11,12 +11,14 @@ from tests.factories import World
 
 # Short waits keep retry tests quick; the waits themselves are checked elsewhere.
 QUICK_RETRIES = Retries(attempts=4, backoff=0.01, max_backoff=0.05)
+# The extra servers share a PostgreSQL server with every other test run.
+SMALL_POOL = 2
 
 
 @pytest.fixture(scope="session")
 def gated_server(database_url: str, live_server: LiveServer) -> Iterator[GatedServer]:
     # Depends on live_server so the store is migrated and keyed before it starts.
-    server = GatedServer(server_settings(database_url))
+    server = GatedServer(server_settings(database_url, db_pool_size=SMALL_POOL))
     server.start()
     yield server
     server.stop()
@@ -44,7 +46,11 @@ def short_token_server(
     database_url: str, live_server: LiveServer
 ) -> Iterator[GatedServer]:
     server = GatedServer(
-        server_settings(database_url, token_lifetime_seconds=SHORT_TOKEN_SECONDS)
+        server_settings(
+            database_url,
+            token_lifetime_seconds=SHORT_TOKEN_SECONDS,
+            db_pool_size=SMALL_POOL,
+        )
     )
     server.start()
     yield server
