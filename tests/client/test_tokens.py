@@ -18,7 +18,7 @@ from process_center.client import (
 )
 from process_center.identity.apps import delete_app
 from process_center.storage.database import Database
-from tests.client.conftest import QUICK_RETRIES, SHORT_TOKEN_SECONDS
+from tests.client.conftest import QUICK_RETRIES, SHORT_TOKEN_SECONDS, SMALL_POOL
 from tests.client.servers import TOKEN_PATH, GatedServer, client_for
 from tests.conftest import LiveServer, server_settings
 from tests.factories import World
@@ -69,7 +69,8 @@ def test_concurrent_threads_share_one_refresh(gate: GatedServer, world: World) -
         _call_together(pc)
 
     assert gate.gate.count(TOKEN_PATH) == 2
-    assert gate.gate.count("/partner/") == 2 * CALLERS
+    # More only if a busy store made the server answer 503 and the client retry.
+    assert gate.gate.count("/partner/") >= 2 * CALLERS
 
 
 def test_concurrent_tasks_share_one_refresh(gate: GatedServer, world: World) -> None:
@@ -90,7 +91,8 @@ def test_concurrent_tasks_share_one_refresh(gate: GatedServer, world: World) -> 
     anyio.run(run)
 
     assert gate.gate.count(TOKEN_PATH) == 2
-    assert gate.gate.count("/partner/") == 2 * CALLERS
+    # More only if a busy store made the server answer 503 and the client retry.
+    assert gate.gate.count("/partner/") >= 2 * CALLERS
 
 
 def test_a_refused_token_is_refreshed_once(
@@ -114,7 +116,7 @@ def test_a_token_refused_after_refresh_is_unauthorized(
 ) -> None:
     # A second deployment trusts only its own issuer, so it refuses every
     # token the first one issues, fresh or not.
-    api = LiveServer(server_settings(database_url))
+    api = LiveServer(server_settings(database_url, db_pool_size=SMALL_POOL))
     api.start()
     try:
         with (
