@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import uuid
+from datetime import UTC, datetime
 
 import anyio
 import pytest
 
 from process_center.client import AsyncClient, Client, Job, JobStatus, JobType
+from process_center.client._calls import JobQuery
 from tests.client.conftest import QUICK_RETRIES
 from tests.client.servers import GatedServer
 from tests.conftest import LiveServer
@@ -164,3 +166,51 @@ def _client(server: LiveServer, world: World) -> Client:
         client_secret=world.app.client_secret,
         retries=QUICK_RETRIES,
     )
+
+
+class TestJobQuery:
+    def test_body_carries_filters_and_asks_for_times_with_a_range(self) -> None:
+        after = datetime(2026, 1, 1, tzinfo=UTC)
+
+        body = JobQuery(
+            statuses=[JobStatus.FAILED, JobStatus.WAITING],
+            types=[JobType.RESTORE],
+            created_after=after,
+            include=["progress"],
+        ).body()
+
+        assert body == {
+            "statuses": [0, 3],
+            "types": [10],
+            "createdAfter": "2026-01-01T00:00:00+00:00",
+            "include": ["progress", "times"],
+        }
+
+    def test_keeps_only_matching_jobs(self) -> None:
+        query = JobQuery(
+            statuses=[JobStatus.FAILED],
+            created_after=datetime(2026, 1, 2, tzinfo=UTC),
+            created_before=datetime(2026, 1, 3, tzinfo=UTC),
+        )
+
+        def job(status: JobStatus, day: int | None) -> Job:
+            created = None if day is None else datetime(2026, 1, day, tzinfo=UTC)
+            return Job(
+                job_id=uuid.uuid4(),
+                type=JobType.DEPLOY,
+                status=status,
+                created_at=created,
+            )
+
+        assert query.keeps(job(JobStatus.FAILED, 2))
+        assert not query.keeps(job(JobStatus.FAILED, 3))
+        assert not query.keeps(job(JobStatus.FAILED, 1))
+        assert not query.keeps(job(JobStatus.FINISHED, 2))
+        # Without a creation time the range cannot be checked here.
+        assert query.keeps(job(JobStatus.FAILED, None))
+
+    def test_refuses_naive_times_and_unknown_includes(self) -> None:
+        with pytest.raises(ValueError, match="time zone"):
+            JobQuery(created_after=datetime(2026, 1, 1))
+        with pytest.raises(ValueError, match="include"):
+            JobQuery(include=["secrets"])

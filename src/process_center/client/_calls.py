@@ -6,6 +6,7 @@ import time
 import uuid
 from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, Generic, TypeVar
 from uuid import UUID
 
@@ -38,31 +39,83 @@ class Call(Generic[T]):
     idempotent: bool = True
 
 
+INCLUDES = frozenset({"times", "trigger", "progress"})
+
+
+@dataclass(frozen=True, slots=True)
+class JobQuery:
+    """Filters and extra fields for a job listing, beyond the documented jobIds.
+
+    Servers that know them apply the filters and add the fields; a server of
+    the documented API alone ignores them, so the lazy listing applies the
+    filters again to what it gets (``keeps``).
+    """
+
+    statuses: Collection[JobStatus] | None = None
+    types: Collection[JobType] | None = None
+    created_after: datetime | None = None
+    created_before: datetime | None = None
+    include: Collection[str] | None = None
+
+    def __post_init__(self) -> None:
+        unknown = set(self.include or ()) - INCLUDES
+        if unknown:
+            raise ValueError(
+                f"include takes {sorted(INCLUDES)}, not {sorted(unknown)}."
+            )
+        for moment in (self.created_after, self.created_before):
+            if moment is not None and moment.tzinfo is None:
+                raise ValueError("created_after and created_before need a time zone.")
+
+    def body(self) -> dict[str, Any]:
+        body: dict[str, Any] = {}
+        if self.statuses:
+            body["statuses"] = sorted(int(status) for status in self.statuses)
+        if self.types:
+            body["types"] = sorted(int(job_type) for job_type in self.types)
+        if self.created_after:
+            body["createdAfter"] = self.created_after.isoformat()
+        if self.created_before:
+            body["createdBefore"] = self.created_before.isoformat()
+        include = set(self.include or ())
+        if self.created_after or self.created_before:
+            # The creation time is needed to check the range here too.
+            include.add("times")
+        if include:
+            body["include"] = sorted(include)
+        return body
+
+    def keeps(self, job: Job) -> bool:
+        if self.statuses and job.status not in self.statuses:
+            return False
+        if self.types and job.type not in self.types:
+            return False
+        created = job.created_at
+        if created is None:
+            return True
+        if self.created_after and created < self.created_after:
+            return False
+        return not (self.created_before and created >= self.created_before)
+
+
 def jobs_page(
     customer_id: UUID | str,
     tenant_id: UUID | str,
     *,
     job_ids: Iterable[UUID | str] | None,
-    statuses: Collection[JobStatus] | None,
-    types: Collection[JobType] | None,
+    query: JobQuery,
     page_index: int,
     page_size: int,
 ) -> Call[Page[Job]]:
     body: dict[str, Any] = {}
     if job_ids is not None:
         body["jobIds"] = [str(job_id) for job_id in job_ids]
-    # Servers that know these filters apply them; others ignore them, and the
-    # lazy listing filters what they return.
-    if statuses:
-        body["statuses"] = sorted(int(status) for status in statuses)
-    if types:
-        body["types"] = sorted(int(job_type) for job_type in types)
     return Call(
         "POST",
         _jobs_path(customer_id, tenant_id) + "/batch",
         lambda document, _: parse_page(Job, document),
         params=_paging(page_index, page_size),
-        json=body,
+        json=body | query.body(),
     )
 
 
@@ -200,17 +253,6 @@ def _keep_all(item: object) -> bool:
 
 def _key(item: Job | Tenant) -> UUID:
     return item.job_id if isinstance(item, Job) else item.tenant_id
-
-
-def job_filter(
-    statuses: Collection[JobStatus] | None, types: Collection[JobType] | None
-) -> Callable[[Job], bool]:
-    wanted_statuses = frozenset(statuses or ())
-    wanted_types = frozenset(types or ())
-    return lambda job: (
-        (not wanted_statuses or job.status in wanted_statuses)
-        and (not wanted_types or job.type in wanted_types)
-    )
 
 
 class Watch:

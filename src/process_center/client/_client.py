@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Collection, Iterable, Iterator
+from datetime import datetime
 from types import TracebackType
 from typing import Any, TypeVar
 from uuid import UUID
@@ -98,19 +99,29 @@ class Jobs:
         tenant_id: UUID | str,
         job_ids: Iterable[UUID | str] | None = None,
         *,
-        statuses: Collection[JobStatus] | None = None,
-        types: Collection[JobType] | None = None,
         page_index: int = 1,
         page_size: int = 50,
+        statuses: Collection[JobStatus] | None = None,
+        types: Collection[JobType] | None = None,
+        created_after: datetime | None = None,
+        created_before: datetime | None = None,
+        include: Collection[str] | None = None,
     ) -> Page[Job]:
-        """One page of the tenant's jobs, newest first."""
+        """One page of the tenant's jobs, newest first.
+
+        Beyond the documented ``job_ids``: ``statuses``, ``types``, a creation
+        range (``created_after`` inclusive, ``created_before`` exclusive, both
+        with a time zone), and ``include`` for extra fields ("times",
+        "trigger", "progress"); a server that does not know them ignores them.
+        """
         return self._client.send(
             calls.jobs_page(
                 customer_id,
                 tenant_id,
                 job_ids=job_ids,
-                statuses=statuses,
-                types=types,
+                query=calls.JobQuery(
+                    statuses, types, created_after, created_before, include
+                ),
                 page_index=page_index,
                 page_size=page_size,
             )
@@ -122,22 +133,33 @@ class Jobs:
         tenant_id: UUID | str,
         job_ids: Iterable[UUID | str] | None = None,
         *,
+        page_size: int = calls.MAX_PAGE_SIZE,
         statuses: Collection[JobStatus] | None = None,
         types: Collection[JobType] | None = None,
-        page_size: int = calls.MAX_PAGE_SIZE,
+        created_after: datetime | None = None,
+        created_before: datetime | None = None,
+        include: Collection[str] | None = None,
     ) -> Iterator[Job]:
-        """Every matching job, newest first, fetching pages as they are needed."""
+        """Every matching job, newest first, fetching pages as they are needed.
+
+        Takes the options of ``page``, and applies the filters itself too, so
+        they hold against any server of the API.
+        """
         job_ids = None if job_ids is None else list(job_ids)
-        pager: Pager[Job] = Pager(calls.job_filter(statuses, types))
+        job_query = calls.JobQuery(
+            statuses, types, created_after, created_before, include
+        )
+        pager: Pager[Job] = Pager(job_query.keeps)
         while not pager.done:
-            page = self.page(
-                customer_id,
-                tenant_id,
-                job_ids,
-                statuses=statuses,
-                types=types,
-                page_index=pager.next_index,
-                page_size=page_size,
+            page = self._client.send(
+                calls.jobs_page(
+                    customer_id,
+                    tenant_id,
+                    job_ids=job_ids,
+                    query=job_query,
+                    page_index=pager.next_index,
+                    page_size=page_size,
+                )
             )
             yield from pager.take(page)
 
