@@ -5,14 +5,14 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Collection, Iterable
 from datetime import datetime
 from types import TracebackType
-from typing import Any, TypeVar
+from typing import TypeVar, Unpack
 from uuid import UUID
 
 import anyio
 import httpx
 
 from process_center.client import _calls as calls
-from process_center.client._base import BaseClient
+from process_center.client._base import BaseClient, ClientOptions
 from process_center.client._calls import Call, Pager
 from process_center.client._errors import ProcessCenterError
 from process_center.client._models import Job, Page, Tenant
@@ -38,7 +38,7 @@ class AsyncClient(BaseClient):
         identity_url: str,
         *,
         transport: httpx.AsyncBaseTransport | None = None,
-        **options: Any,
+        **options: Unpack[ClientOptions],
     ) -> None:
         super().__init__(api_url, identity_url, **options)
         self._http = httpx.AsyncClient(transport=transport, **self._http_options())

@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 import uuid
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Required, TypedDict, TypeVar
 
 import httpx
 
@@ -32,7 +32,33 @@ DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=10.0)
 USER_AGENT = f"process-center-client/{__version__}"
 
 
+class ClientOptions(TypedDict, total=False):
+    """The keyword options both clients take; see ``BaseClient``."""
+
+    client_id: Required[str]
+    client_secret: str | None
+    certificate: str | Path | None
+    private_key: str | Path | None
+    private_key_password: bytes | None
+    credentials: Credentials | None
+    scope: str | None
+    token_url: str | None
+    timeout: httpx.Timeout | float
+    retries: Retries | None
+    refresh_margin: float
+
+
 class BaseClient:
+    """Configuration shared by ``Client`` and ``AsyncClient``.
+
+    ``client_secret``, or ``private_key`` with an optional ``certificate``
+    (paths; ``private_key_password`` if encrypted), or ready ``credentials``.
+    ``scope`` narrows the token's permissions; ``token_url`` skips discovery;
+    ``timeout`` is an ``httpx.Timeout`` or seconds; ``retries`` a ``Retries``;
+    tokens are refreshed ``refresh_margin`` seconds (at most a quarter of their
+    lifetime) before they expire.
+    """
+
     def __init__(
         self,
         api_url: str,
