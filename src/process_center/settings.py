@@ -43,6 +43,11 @@ class Settings(BaseSettings):
     db_pool_size: int = Field(default=10, ge=1)
     log_level: str = "INFO"
     log_json: bool = True
+    # The Process Center page: how long a sign-in lasts, and how many wrong
+    # passwords in a row lock an operator out, for how long.
+    web_session_hours: float = Field(default=12.0, gt=0, le=24 * 30)
+    web_sign_in_attempts: int = Field(default=5, ge=1, le=100)
+    web_lockout_seconds: int = Field(default=900, ge=1)
 
     @field_validator("public_url")
     @classmethod
@@ -56,6 +61,10 @@ class Settings(BaseSettings):
     @cached_property
     def jwks_uri(self) -> str:
         return f"{self.public_url}/.well-known/openid-configuration/jwks"
+
+    @property
+    def is_https(self) -> bool:
+        return self.public_url.startswith("https://")
 
     @property
     def is_sqlite(self) -> bool:

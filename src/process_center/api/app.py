@@ -21,6 +21,7 @@ from process_center.ledger.tasks import background_tasks
 from process_center.logs import configure_logging
 from process_center.settings import Settings
 from process_center.storage.migrate import upgrade
+from process_center.web.app import MOUNT_PATH, create_web_app
 
 
 def _prepare_store(services: Services) -> None:
@@ -63,6 +64,7 @@ def create_app(
         app.include_router(module.router)
     app.router.routes[:0] = jobs.FAST_ROUTES
     install_problem_handlers(app)
+    app.mount(MOUNT_PATH, create_web_app(services))
     app.add_middleware(RequestContextMiddleware)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     return app

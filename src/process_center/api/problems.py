@@ -85,9 +85,14 @@ def oauth_error_response(
     )
 
 
+def domain_status(error: DomainError) -> int:
+    """The HTTP status of a domain error, for every surface that shows one."""
+    return next(code for kind, code in _DOMAIN_STATUS if isinstance(error, kind))
+
+
 async def _domain_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, DomainError)
-    status = next(code for kind, code in _DOMAIN_STATUS if isinstance(exc, kind))
+    status = domain_status(exc)
     errors = exc.errors if isinstance(exc, InvalidInput) else None
     return problem(request, status, exc.detail, errors=errors)
 

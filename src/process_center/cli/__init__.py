@@ -16,6 +16,7 @@ from process_center.cli.jobs import jobs
 from process_center.cli.keys import keys
 from process_center.cli.login import login, logout
 from process_center.cli.serve import serve
+from process_center.cli.users import users
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -32,7 +33,7 @@ def main(context: click.Context, database_url: str | None) -> None:
     context.call_on_close(context.obj.close)
 
 
-for command in (partners, customers, tenants, groups, apps, jobs, serve):
+for command in (partners, customers, tenants, groups, apps, jobs, serve, users):
     main.add_command(command)
 for command in (credentials, certificates, keys):
     main.add_command(command)

@@ -169,3 +169,27 @@ def page_tenants(
         query.order_by(Tenant.created_at, Tenant.id).offset(offset).limit(page_size)
     ).all()
     return list(rows), total
+
+
+def customers_with_tenants(
+    session: Session, partner_id: UUID, search: str = "", limit: int = 500
+) -> list[tuple[Customer, list[Tenant]]]:
+    """The partner's customers whose name contains ``search``, by name, each
+    with its tenants, in two queries."""
+    query = select(Customer).where(Customer.partner_id == partner_id)
+    if search:
+        escaped = search.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        query = query.where(Customer.organization.ilike(f"%{escaped}%", escape="\\"))
+    customers = session.scalars(
+        query.order_by(Customer.organization, Customer.id).limit(limit)
+    ).all()
+    tenants: dict[UUID, list[Tenant]] = {customer.id: [] for customer in customers}
+    if customers:
+        rows = session.scalars(
+            select(Tenant)
+            .where(Tenant.customer_id.in_(list(tenants)))
+            .order_by(Tenant.name, Tenant.id)
+        )
+        for tenant in rows:
+            tenants[tenant.customer_id].append(tenant)
+    return [(customer, tenants[customer.id]) for customer in customers]

@@ -8,10 +8,20 @@ import sqlite3
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Protocol
 from uuid import UUID
 
-from sqlalchemy import Connection, Row, delete, func, insert, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Row,
+    delete,
+    func,
+    insert,
+    select,
+    update,
+)
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
@@ -41,11 +51,17 @@ class TenantPaging:
 
 @dataclass(frozen=True, slots=True)
 class JobFilter:
+    """Which of a tenant's jobs to list; None in a field means any."""
+
     job_ids: frozenset[UUID] | None = None
+    statuses: frozenset[int] | None = None
+    types: frozenset[int] | None = None
+    created_after: datetime | None = None
+    created_before: datetime | None = None
 
     @property
     def is_empty(self) -> bool:
-        return self.job_ids is None
+        return self == JobFilter()
 
     @property
     def is_ids_only(self) -> bool:
@@ -83,6 +99,8 @@ def list_jobs(
     page_size: int,
 ) -> Page:
     """One page of the tenant's jobs, newest first."""
+    if not job_filter.is_ids_only:
+        return _filtered_page(connection, tenant, job_filter, page_index, page_size)
     if job_filter.job_ids is not None:
         return _page_of_chosen_jobs(
             connection, tenant, job_filter.job_ids, page_index, page_size
@@ -128,6 +146,45 @@ def _offset_page(
         .limit(page_size)
     )
     return [tuple(row) for row in connection.execute(query)]  # type: ignore[misc]
+
+
+def _filtered_page(
+    connection: Connection,
+    tenant: TenantPaging,
+    job_filter: JobFilter,
+    page_index: int,
+    page_size: int,
+) -> Page:
+    conditions = _filter_conditions(tenant.tenant_id, job_filter)
+    total = connection.scalar(select(func.count()).where(*conditions)) or 0
+    offset = (page_index - 1) * page_size
+    if offset >= total:
+        return Page([], total)
+    query = (
+        select(_jobs.c.id, _jobs.c.type, _jobs.c.status)
+        .where(*conditions)
+        .order_by(_jobs.c.seq.desc())
+        .offset(offset)
+        .limit(page_size)
+    )
+    return Page([JobSummary(*row) for row in connection.execute(query)], total)
+
+
+def _filter_conditions(
+    tenant_id: UUID, job_filter: JobFilter
+) -> list[ColumnElement[bool]]:
+    conditions = [_jobs.c.tenant_id == tenant_id]
+    if job_filter.job_ids is not None:
+        conditions.append(_jobs.c.id.in_(job_filter.job_ids))
+    if job_filter.statuses is not None:
+        conditions.append(_jobs.c.status.in_(job_filter.statuses))
+    if job_filter.types is not None:
+        conditions.append(_jobs.c.type.in_(job_filter.types))
+    if job_filter.created_after is not None:
+        conditions.append(_jobs.c.created_at >= job_filter.created_after)
+    if job_filter.created_before is not None:
+        conditions.append(_jobs.c.created_at < job_filter.created_before)
+    return conditions
 
 
 def _page_of_chosen_jobs(

@@ -294,3 +294,19 @@ class Operator(Base):
     failed_sign_ins: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[OptionalTimestamp]
     created_at: Mapped[Timestamp]
+
+
+class OperatorSession(Base):
+    """A signed-in browser. The cookie carries a random token; only its
+    SHA-256 is stored, so a copy of the table signs nobody in."""
+
+    __tablename__ = "operator_sessions"
+    __table_args__ = (Index("ix_operator_sessions_operator", "operator_id"),)
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    operator_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("operators.id", ondelete="CASCADE")
+    )
+    csrf_token: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[Timestamp]
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

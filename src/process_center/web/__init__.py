@@ -1,0 +1,1 @@
+"""The Process Center page: server-rendered views of jobs for partner operators."""
