@@ -6,6 +6,7 @@ Only ever used by the demo command; nothing here runs in a normal deployment.
 from __future__ import annotations
 
 import random
+import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 from uuid import UUID
@@ -15,13 +16,15 @@ from sqlalchemy import delete, select
 from process_center.domain.jobs import JobStatus, JobType
 from process_center.domain.permissions import TENANT_READ
 from process_center.identity.apps import add_secret, create_app
-from process_center.storage import directory
+from process_center.identity.hashing import hash_secret
+from process_center.storage import directory, operators
 from process_center.storage.database import Database
 from process_center.storage.jobs import add_job
 from process_center.storage.models import AppRegistration, ClientSecret, Partner, utcnow
 
 DEMO_PARTNER = "Contoso Managed Services (demo)"
 DEMO_APP = "Process Center demo (read-only)"
+DEMO_OPERATOR = "operator@contoso.example"
 _CUSTOMERS = {
     "Fabrikam, Inc.": ["fabrikam.onmicrosoft.com", "fabrikam-dev.onmicrosoft.com"],
     "Northwind Traders": ["northwindtraders.onmicrosoft.com"],
@@ -36,6 +39,8 @@ class DemoCredentials:
     client_secret: str
     customer_id: UUID
     tenant_id: UUID
+    operator_email: str = DEMO_OPERATOR
+    operator_password: str = ""
 
 
 def seed_demo(database: Database, rng: random.Random | None = None) -> DemoCredentials:
@@ -60,7 +65,28 @@ def seed_demo(database: Database, rng: random.Random | None = None) -> DemoCrede
         secret = add_secret(session, app, years=1)
         customer = directory.list_customers(session, partner.id)[0]
         tenant = directory.list_tenants(session, customer.id)[0]
-        return DemoCredentials(app.client_id, secret.value, customer.id, tenant.id)
+        password = _reset_demo_operator(session, partner.id)
+        return DemoCredentials(
+            app.client_id,
+            secret.value,
+            customer.id,
+            tenant.id,
+            operator_password=password,
+        )
+
+
+def _reset_demo_operator(session, partner_id: UUID) -> str:  # type: ignore[no-untyped-def]
+    """The demo operator, with a new password at every start, like the secret."""
+    password = secrets.token_urlsafe(12)
+    operator = operators.find_operator(session, DEMO_OPERATOR)
+    if operator is None:
+        operators.add_operator(
+            session, partner_id, DEMO_OPERATOR, hash_secret(password)
+        )
+    else:
+        operator.password_hash = hash_secret(password)
+        operators.clear_failed_sign_ins(session, operator.id)
+    return password
 
 
 def _seed_customers(session, partner_id: UUID, rng: random.Random) -> None:  # type: ignore[no-untyped-def]
@@ -103,6 +129,10 @@ def print_demo_instructions(credentials: DemoCredentials, base_url: str) -> None
 Process Center demo at {base_url}
   client id:     {credentials.client_id}
   client secret: {credentials.client_secret}
+
+The Process Center page: {base_url}/process-center/
+  email:         {credentials.operator_email}
+  password:      {credentials.operator_password}
 
 Get a token, then list jobs:
 

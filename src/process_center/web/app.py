@@ -79,6 +79,7 @@ def create_web_app(services: Services) -> FastAPI:
 def _templates() -> Jinja2Templates:
     templates = Jinja2Templates(directory=_HERE / "templates")
     templates.env.filters["time"] = views.format_time
+    templates.env.filters["short_time"] = views.format_short_time
     templates.env.filters["iso"] = views.iso_time
     templates.env.globals["TYPE_CHOICES"] = views.TYPE_CHOICES
     templates.env.globals["STATUS_CHOICES"] = views.STATUS_CHOICES

@@ -134,6 +134,11 @@ def format_time(moment: datetime | None) -> str:
     return "" if moment is None else moment.strftime("%Y-%m-%d %H:%M:%S UTC")
 
 
+def format_short_time(moment: datetime | None) -> str:
+    """For table cells whose column header already says UTC."""
+    return "" if moment is None else moment.strftime("%Y-%m-%d %H:%M:%S")
+
+
 def iso_time(moment: datetime | None) -> str:
     return "" if moment is None else moment.isoformat(timespec="seconds")
 

@@ -1,0 +1,119 @@
+"""The page in headless Chromium: sign in, filter, page, watch a job change
+status without a reload, and sign out. Screenshots go to test-artifacts/."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, Page, Playwright, expect, sync_playwright
+
+from process_center.domain.jobs import JobStatus, JobType
+from tests.conftest import LiveServer
+from tests.factories import Factory
+from tests.web.conftest import PAGE, Operator
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+TIMEOUT_MS = 10_000
+
+
+@pytest.fixture(scope="session")
+def playwright() -> Iterator[Playwright]:
+    if shutil.which(CHROMIUM) is None:
+        pytest.fail(f"{CHROMIUM} is missing: apt-get install chromium", pytrace=False)
+    with sync_playwright() as driver:
+        yield driver
+
+
+@pytest.fixture(scope="session")
+def browser(playwright: Playwright) -> Iterator[Browser]:
+    browser = playwright.chromium.launch(
+        executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True
+    )
+    yield browser
+    browser.close()
+
+
+@pytest.fixture
+def page(browser: Browser, live_server: LiveServer) -> Iterator[Page]:
+    context = browser.new_context(
+        base_url=live_server.url, viewport={"width": 1280, "height": 860}
+    )
+    context.set_default_timeout(TIMEOUT_MS)
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+def screenshot(page: Page, name: str, request: pytest.FixtureRequest) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    backend = request.node.callspec.params.get("database_url", "store")
+    page.screenshot(path=ARTIFACTS / f"{name}-{backend}.png", full_page=True)
+
+
+def test_sign_in_pick_a_tenant_filter_page_and_sign_out(
+    page: Page,
+    operator: Operator,
+    factory: Factory,
+    request: pytest.FixtureRequest,
+) -> None:
+    factory.jobs(operator.tenant_id, 14, job_type=JobType.DAILY_TENANT_BACKUP)
+    factory.jobs(
+        operator.tenant_id, 3, job_type=JobType.APPLY_BASELINE, status=JobStatus.FAILED
+    )
+    page.goto(f"{PAGE}/")
+    expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
+    screenshot(page, "sign-in", request)
+
+    page.get_by_label("Email").fill(operator.email)
+    page.get_by_label("Password").fill("not the password")
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("alert")).to_contain_text(
+        "The email or password is not right"
+    )
+    page.get_by_label("Password").fill(operator.password)
+    page.get_by_label("Password").press("Enter")
+    expect(page.get_by_role("heading", name="Customers and tenants")).to_be_visible()
+    screenshot(page, "picker", request)
+
+    page.get_by_role("link", name="contoso.onmicrosoft.com").click()
+    rows = page.locator("table.jobs tbody tr")
+    expect(rows).to_have_count(17)
+    expect(page.get_by_text("Showing 1\u201317 of 17 jobs.")).to_be_visible()
+
+    page.get_by_label("Status").select_option(label="Failed")
+    page.get_by_role("button", name="Apply").click()
+    expect(rows).to_have_count(3)
+    expect(rows.first.locator(".badge")).to_have_text("Failed")
+    expect(page.get_by_text("matching the filters")).to_be_visible()
+    screenshot(page, "jobs-filtered", request)
+
+    page.get_by_role("link", name="Clear filters").click()
+    page.get_by_label("Per page").select_option("10")
+    page.get_by_role("button", name="Apply").click()
+    expect(rows).to_have_count(10)
+    expect(page.get_by_text("Page 1 of 2")).to_be_visible()
+    page.get_by_role("link", name="Older").click()
+    expect(rows).to_have_count(7)
+    expect(page.get_by_text("Showing 11\u201317 of 17 jobs.")).to_be_visible()
+
+    page.get_by_role("button", name="Sign out").click()
+    expect(page.get_by_text("You have signed out.")).to_be_visible()
+    page.go_back()
+    page.reload()
+    expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
