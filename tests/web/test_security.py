@@ -50,7 +50,7 @@ class TestNoSession:
     ) -> None:
         job_id = factory.jobs(operator.tenant_id, 1)[0]
         routes = _web_routes()
-        assert len(routes) >= 5, routes
+        assert len(routes) >= 6, routes
 
         for method, path in routes:
             url = _fill(path, operator, job_id)

@@ -1,4 +1,4 @@
-"""Whole job rows and their history, for views that show more than the batch shape."""
+"""Whole job rows, for views that show more than the batch shape."""
 
 from __future__ import annotations
 
@@ -11,10 +11,9 @@ from uuid import UUID
 from sqlalchemy import Connection, Row, select
 
 from process_center.domain.errors import NotFound
-from process_center.storage.models import Job, JobEvent, as_utc
+from process_center.storage.models import Job, as_utc
 
 _jobs = Job.__table__
-_events = JobEvent.__table__
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,17 +29,6 @@ class JobRecord:
     created_at: datetime
     started_at: datetime | None
     finished_at: datetime | None
-
-
-@dataclass(frozen=True, slots=True)
-class JobEventRecord:
-    event_id: int
-    from_status: int | None
-    to_status: int
-    progress: int | None
-    message: str | None
-    actor: str | None
-    occurred_at: datetime
 
 
 _RECORD_COLUMNS = (
@@ -96,26 +84,3 @@ def job_record(connection: Connection, tenant_id: UUID, job_id: UUID) -> JobReco
     if not records:
         raise NotFound(f"Job {job_id} was not found in this tenant.")
     return records[0]
-
-
-def job_history(
-    connection: Connection, tenant_id: UUID, job_id: UUID
-) -> list[JobEventRecord]:
-    """The job's changes, oldest first."""
-    query = (
-        select(
-            _events.c.id,
-            _events.c.from_status,
-            _events.c.to_status,
-            _events.c.progress,
-            _events.c.message,
-            _events.c.actor,
-            _events.c.occurred_at,
-        )
-        .where(_events.c.job_id == job_id, _events.c.tenant_id == tenant_id)
-        .order_by(_events.c.id)
-    )
-    return [
-        JobEventRecord(*row[:6], as_utc(row.occurred_at))
-        for row in connection.execute(query)
-    ]

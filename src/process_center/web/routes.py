@@ -9,12 +9,14 @@ from uuid import UUID
 
 from fastapi import APIRouter, Depends, Request
 from starlette.concurrency import run_in_threadpool
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import RedirectResponse, Response, StreamingResponse
 
-from process_center.api.params import parse_guid
+from process_center.api.params import parse_event_id, parse_guid
+from process_center.ledger.feed import stream_events
 from process_center.storage import directory
-from process_center.storage.job_details import job_history, job_record, job_records
+from process_center.storage.job_details import job_record, job_records
 from process_center.storage.jobs import TenantPaging, find_tenant, list_jobs
+from process_center.storage.ledger import history, latest_event_id
 from process_center.storage.operators import SessionOperator
 from process_center.web import views
 from process_center.web.app import MOUNT_PATH, WebContext, web_context
@@ -242,16 +244,16 @@ def job_detail(
     """One job with its times, trigger, progress and history."""
     place = _place(context, operator, customer, tenant)
     job_id = parse_guid(job, "job")
-    with context.services.database.engine.connect() as connection:
-        record = job_record(connection, place.tenant_id, job_id)
-        history = job_history(connection, place.tenant_id, job_id)
+    with context.services.database.session() as session:
+        record = job_record(session.connection(), place.tenant_id, job_id)
+        events = history(session, job_id)
     return context.render(
         request,
         "job.html",
         operator=operator,
         place=place,
         job=views.job_view(record),
-        history=[views.event_view(event) for event in reversed(history)],
+        history=[views.event_view(event) for event in reversed(events)],
     )
 
 
@@ -272,3 +274,28 @@ def job_row(
     return context.render(
         request, "_job_row.html", place=place, job=views.job_view(record)
     )
+
+
+@router.get("/customers/{customer}/tenants/{tenant}/events", name="events")
+async def events(
+    request: Request, context: Context, operator: Operator, customer: str, tenant: str
+) -> Response:
+    """The tenant's job changes as Server-Sent Events, for the page's script.
+
+    The ledger's feed ends each stream after a few minutes; the browser then
+    reconnects with ``Last-Event-ID`` and the session is checked again.
+    """
+    place = await run_in_threadpool(_place, context, operator, customer, tenant)
+    after_id = parse_event_id(request.headers.get("last-event-id"), "Last-Event-ID")
+    if after_id is None:
+        after_id = await run_in_threadpool(_latest_event, context, place.tenant_id)
+    return StreamingResponse(
+        stream_events(context.services.feed, place.tenant_id, after_id),
+        media_type="text/event-stream",
+        headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
+    )
+
+
+def _latest_event(context: WebContext, tenant_id: UUID) -> int:
+    with context.services.database.engine.connect() as connection:
+        return latest_event_id(connection, tenant_id)

@@ -8,8 +8,9 @@ from datetime import datetime, timedelta
 from uuid import UUID
 
 from process_center.domain.jobs import JobStatus, JobType
-from process_center.storage.job_details import JobEventRecord, JobRecord
-from process_center.storage.models import utcnow
+from process_center.storage.job_details import JobRecord
+from process_center.storage.ledger import EventRow
+from process_center.storage.models import as_utc, utcnow
 
 # Badge colours by status; each class meets WCAG AA contrast in app.css.
 _BADGES = {
@@ -116,9 +117,9 @@ def job_view(record: JobRecord) -> JobView:
     )
 
 
-def event_view(record: JobEventRecord) -> EventView:
+def event_view(record: EventRow) -> EventView:
     return EventView(
-        event_id=record.event_id,
+        event_id=record.id,
         from_status=None
         if record.from_status is None
         else status_view(record.from_status),
@@ -126,7 +127,7 @@ def event_view(record: JobEventRecord) -> EventView:
         progress=record.progress,
         message=record.message,
         actor=record.actor,
-        occurred_at=record.occurred_at,
+        occurred_at=as_utc(record.occurred_at),
     )
 
 

@@ -36,7 +36,14 @@
   const source = new EventSource(host.dataset.events);
   source.addEventListener("open", () => setStatus("live", "Live"));
   source.addEventListener("error", () => {
-    if (!ended) setStatus("offline", "Live updates paused, reconnecting…");
+    if (ended) return;
+    // CLOSED means the server refused the stream (a session that ended, a
+    // tenant that went away); the browser will not retry on its own.
+    if (source.readyState === EventSource.CLOSED) {
+      setStatus("offline", "Live updates stopped. Reload the page to see changes.");
+    } else {
+      setStatus("offline", "Live updates paused, reconnecting…");
+    }
   });
   source.addEventListener("job", (message) => {
     let change;
