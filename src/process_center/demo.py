@@ -12,6 +12,7 @@ from datetime import timedelta
 from uuid import UUID
 
 from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
 
 from process_center.domain.jobs import JobStatus, JobType
 from process_center.domain.permissions import TENANT_READ
@@ -75,7 +76,7 @@ def seed_demo(database: Database, rng: random.Random | None = None) -> DemoCrede
         )
 
 
-def _reset_demo_operator(session, partner_id: UUID) -> str:  # type: ignore[no-untyped-def]
+def _reset_demo_operator(session: Session, partner_id: UUID) -> str:
     """The demo operator, with a new password at every start, like the secret."""
     password = secrets.token_urlsafe(12)
     operator = operators.find_operator(session, DEMO_OPERATOR)

@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Connection, Row, select
+from sqlalchemy import Connection, select
 
 from process_center.domain.errors import NotFound
 from process_center.storage.models import Job, as_utc
@@ -46,7 +46,7 @@ _RECORD_COLUMNS = (
 )
 
 
-def _record(row: Row[Any]) -> JobRecord:
+def _record(row: Any) -> JobRecord:
     return JobRecord(
         job_id=row.id,
         seq=row.seq,

@@ -87,6 +87,8 @@ class Accounts:
             logger.info("sign_in_refused", extra={"reason": "unknown_email"})
             raise SignInRefused(self.refusal)
         if self._is_locked(operator):
+            # The same argon2 cost as any other refusal: timing shows no lock.
+            verify_secret(_DECOY_HASH, password)
             logger.info(
                 "sign_in_refused",
                 extra={"reason": "locked", "operator_id": str(operator.id)},
