@@ -7,10 +7,11 @@ import httpx
 import pytest
 from sqlalchemy import select
 
+from process_center.settings import Settings
 from process_center.storage.database import Database
 from process_center.storage.models import Operator as OperatorRow
 from process_center.storage.models import OperatorSession
-from tests.conftest import LiveServer
+from tests.conftest import LiveServer, free_port
 from tests.web.conftest import PAGE, Operator, csrf_token, sign_in
 
 
@@ -22,11 +23,7 @@ class TestSignIn:
 
         assert response.status_code == 303
         assert response.headers["location"] == f"{PAGE}/"
-        cookie = next(
-            value
-            for name, value in response.headers.multi_items()
-            if name == "set-cookie" and value.startswith("pc_session=")
-        )
+        cookie = _set_cookie(response, "pc_session")
         assert "HttpOnly" in cookie
         assert "SameSite=lax" in cookie
         assert "Path=/" in cookie
@@ -147,3 +144,43 @@ def test_operator_passwords_must_have_a_sensible_length(
 def _alert(html: str) -> str:
     start = html.index('role="alert"')
     return html[start : html.index("</p>", start)]
+
+
+def test_behind_tls_every_cookie_is_secure(
+    live_server: LiveServer, operator: Operator
+) -> None:
+    # A proxy terminates TLS: the public URL is https, the server speaks http.
+    settings = Settings(
+        database_url=live_server.settings.database_url,
+        public_url="https://process-center.example",
+    )
+    server = LiveServer(settings, bind_url=f"http://127.0.0.1:{free_port()}")
+    server.start()
+    try:
+        with httpx.Client(base_url=server.url, timeout=30) as client:
+            form = client.get(f"{PAGE}/sign-in")
+            form_cookie = _set_cookie(form, "pc_sign_in_csrf")
+            response = client.post(
+                f"{PAGE}/sign-in",
+                data={
+                    "email": operator.email,
+                    "password": operator.password,
+                    "csrf_token": csrf_token(form.text),
+                },
+                # The client keeps Secure cookies off plain http; the proxy would not.
+                headers={"Cookie": form_cookie.split(";", 1)[0]},
+            )
+    finally:
+        server.stop()
+
+    assert response.status_code == 303
+    assert "; Secure" in form_cookie
+    assert "; Secure" in _set_cookie(response, "pc_session")
+
+
+def _set_cookie(response: httpx.Response, name: str) -> str:
+    return next(
+        value
+        for header, value in response.headers.multi_items()
+        if header == "set-cookie" and value.startswith(f"{name}=")
+    )
