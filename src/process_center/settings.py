@@ -6,6 +6,7 @@ from functools import cached_property
 from pathlib import Path
 
 import platformdirs
+from limits import parse_many
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -29,6 +30,15 @@ class Settings(BaseSettings):
     registration_cache_seconds: float = Field(default=2.0, ge=0, le=5)
     max_job_ids: int = Field(default=1000, ge=1, le=100_000)
     max_body_bytes: int = Field(default=256 * 1024, ge=1024)
+    # A client must send its whole body within this time (slow-client guard).
+    body_timeout_seconds: float = Field(default=15.0, gt=0, le=300)
+    # Budgets in the `limits` notation ("100/second;5000/minute"). The app
+    # budget counts every bearer-authenticated call of one app registration;
+    # the address budget counts token requests per client address. Shared
+    # through Redis when redis_url is set, else per process.
+    rate_limits_enabled: bool = True
+    app_rate_limit: str = "100000/minute"
+    token_rate_limit: str = "50000/minute"  # noqa: S105 - a budget, not a secret
     retention_days: int = Field(default=90, ge=1)
     retention_interval_seconds: float = Field(default=3600.0, gt=0)
     # The live feed: readers poll this often when no NOTIFY can wake them
@@ -53,6 +63,17 @@ class Settings(BaseSettings):
     @classmethod
     def _strip_trailing_slash(cls, value: str) -> str:
         return value.rstrip("/")
+
+    @field_validator("app_rate_limit", "token_rate_limit")
+    @classmethod
+    def _parse_rate_limit(cls, value: str) -> str:
+        try:
+            parse_many(value)
+        except ValueError as error:
+            raise ValueError(
+                f"not a rate limit such as '100/minute': {error}"
+            ) from None
+        return value
 
     @cached_property
     def token_endpoint(self) -> str:

@@ -12,10 +12,24 @@ from fastapi.openapi.utils import get_openapi
 from starlette.concurrency import run_in_threadpool
 
 from process_center import __version__
+from process_center.api.guards import BodyGuardMiddleware
 from process_center.api.middleware import RequestContextMiddleware
 from process_center.api.problems import install_problem_handlers
-from process_center.api.routes import events, health, identity, jobs, ledger, tenants
-from process_center.api.schemas import OAuthErrorResponse, Problem
+from process_center.api.ratelimit import RateLimitMiddleware
+from process_center.api.routes import (
+    events,
+    health,
+    identity,
+    jobs,
+    ledger,
+    metrics,
+    tenants,
+)
+from process_center.api.schemas import (
+    OAuthErrorResponse,
+    Problem,
+    complete_responses,
+)
 from process_center.api.services import Services, build_services
 from process_center.ledger.tasks import background_tasks
 from process_center.logs import configure_logging
@@ -45,6 +59,7 @@ def create_app(
         await run_in_threadpool(_prepare_store, services)
         async with background_tasks(services.settings, services.ledger, services.feed):
             yield
+        await services.rate_limiter.close()
         services.database.dispose()
 
     app = FastAPI(
@@ -60,14 +75,32 @@ def create_app(
     )
     app.state.services = services
     # events before ledger: ".../jobs/events" must not be read as a jobId.
-    for module in (jobs, events, ledger, tenants, identity, health):
+    for module in (jobs, events, ledger, tenants, identity, health, metrics):
         app.include_router(module.router)
     app.router.routes[:0] = jobs.FAST_ROUTES
     install_problem_handlers(app)
     app.mount(MOUNT_PATH, create_web_app(services))
-    app.add_middleware(RequestContextMiddleware)
+    install_guards(app, services)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     return app
+
+
+def install_guards(app: FastAPI, services: Services) -> None:
+    """Middleware, outermost last: request context, rate limits, body limits."""
+    settings = services.settings
+    app.add_middleware(
+        BodyGuardMiddleware,
+        max_bytes=settings.max_body_bytes,
+        timeout_seconds=settings.body_timeout_seconds,
+    )
+    if settings.rate_limits_enabled:
+        app.add_middleware(
+            RateLimitMiddleware,
+            limiter=services.rate_limiter,
+            verifier=services.verifier,
+            metrics=services.metrics,
+        )
+    app.add_middleware(RequestContextMiddleware, metrics=services.metrics)
 
 
 def create_server_app() -> FastAPI:
@@ -91,6 +124,7 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
                 model.__name__,
                 model.model_json_schema(ref_template="#/components/schemas/{model}"),
             )
+        complete_responses(document)
         app.openapi_schema = document
     return app.openapi_schema
 

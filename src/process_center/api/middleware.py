@@ -9,10 +9,12 @@ import re
 import time
 from typing import Any
 
-import orjson
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from process_center.api.problems import send_problem
+from process_center.metrics import Metrics
 
 logger = logging.getLogger("process_center.access")
 error_logger = logging.getLogger("process_center.errors")
@@ -21,21 +23,6 @@ error_logger = logging.getLogger("process_center.errors")
 # injection, nothing huge in our logs.
 _CLIENT_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:\-]{1,128}$")
 DATABASE_RETRY_AFTER_SECONDS = 5
-
-
-def _problem_message(
-    status: int, title: str, detail: str, request_id: str, path: str
-) -> bytes:
-    return orjson.dumps(
-        {
-            "type": "about:blank",
-            "title": title,
-            "status": status,
-            "detail": detail,
-            "instance": path,
-            "requestId": request_id,
-        }
-    )
 
 
 def _is_database_unavailable(error: BaseException) -> bool:
@@ -47,8 +34,9 @@ def _is_database_unavailable(error: BaseException) -> bool:
 
 
 class RequestContextMiddleware:
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, *, metrics: Metrics | None = None) -> None:
         self.app = app
+        self.metrics = metrics
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -85,45 +73,50 @@ class RequestContextMiddleware:
     async def _send_failure(
         self, scope: Scope, send: Send, error: Exception, request_id: str
     ) -> None:
-        path = scope.get("path", "")
-        headers = [(b"content-type", b"application/problem+json")]
         if _is_database_unavailable(error):
             error_logger.warning(
                 "database_unavailable",
                 extra={"request_id": request_id, "error": type(error).__name__},
             )
-            status, title = 503, "Service Unavailable"
-            detail = "The job store is unavailable; retry shortly."
-            headers.append((b"retry-after", str(DATABASE_RETRY_AFTER_SECONDS).encode()))
-        else:
-            # The trace goes to the log, once; the client gets only the request id.
-            error_logger.error(
-                "unhandled_error", exc_info=error, extra={"request_id": request_id}
+            if self.metrics is not None:
+                self.metrics.store_unavailable.inc()
+            await send_problem(
+                scope,
+                send,
+                503,
+                "The job store is unavailable; retry shortly.",
+                {"Retry-After": str(DATABASE_RETRY_AFTER_SECONDS)},
             )
-            status, title = 500, "Internal Server Error"
-            detail = "An unexpected error occurred. Quote the request id to support."
-        body = _problem_message(status, title, detail, request_id, path)
-        await send(
-            {"type": "http.response.start", "status": status, "headers": headers}
+            return
+        # The trace goes to the log, once; the client gets only the request id.
+        error_logger.error(
+            "unhandled_error", exc_info=error, extra={"request_id": request_id}
         )
-        await send({"type": "http.response.body", "body": body})
+        await send_problem(
+            scope,
+            send,
+            500,
+            "An unexpected error occurred. Quote the request id to support.",
+        )
 
-    @staticmethod
-    def _log(scope: Scope, status: int, started: float, request_id: str) -> None:
+    def _log(self, scope: Scope, status: int, started: float, request_id: str) -> None:
+        elapsed = time.perf_counter() - started
         state = scope.get("state", {})
-        route = scope.get("route")
+        route = getattr(scope.get("route"), "path", None)
         logger.info(
             "request",
             extra={
                 "request_id": request_id,
                 "method": scope.get("method"),
                 "path": scope.get("path"),
-                "route": getattr(route, "path", None),
+                "route": route,
                 "status": status,
-                "duration_ms": round((time.perf_counter() - started) * 1000, 3),
+                "duration_ms": round(elapsed * 1000, 3),
                 "client_id": state.get("client_id"),
             },
         )
+        if self.metrics is not None:
+            self.metrics.observe_request(scope["method"], route, status, elapsed)
 
 
 def _new_request_id() -> str:

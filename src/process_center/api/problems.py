@@ -10,6 +10,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException
 from starlette.responses import Response
+from starlette.types import Scope, Send
 
 from process_center.domain.errors import (
     Conflict,
@@ -38,6 +39,30 @@ def request_id_of(request: Request) -> str | None:
     return request_id
 
 
+def problem_document(
+    status: int,
+    detail: str,
+    *,
+    instance: str,
+    request_id: str | None,
+    errors: dict[str, list[str]] | None = None,
+    extra: dict[str, Any] | None = None,
+) -> bytes:
+    body: dict[str, Any] = {
+        "type": "about:blank",
+        "title": HTTPStatus(status).phrase,
+        "status": status,
+        "detail": detail,
+        "instance": instance,
+        "requestId": request_id,
+    }
+    if errors:
+        body["errors"] = errors
+    if extra:
+        body.update(extra)
+    return orjson.dumps(body)
+
+
 def problem(
     request: Request,
     status: int,
@@ -47,21 +72,41 @@ def problem(
     headers: dict[str, str] | None = None,
     extra: dict[str, Any] | None = None,
 ) -> Response:
-    body: dict[str, Any] = {
-        "type": "about:blank",
-        "title": HTTPStatus(status).phrase,
-        "status": status,
-        "detail": detail,
-        "instance": request.url.path,
-        "requestId": request_id_of(request),
-    }
-    if errors:
-        body["errors"] = errors
-    if extra:
-        body.update(extra)
-    return Response(
-        orjson.dumps(body), status_code=status, media_type=PROBLEM_JSON, headers=headers
+    body = problem_document(
+        status,
+        detail,
+        instance=request.url.path,
+        request_id=request_id_of(request),
+        errors=errors,
+        extra=extra,
     )
+    return Response(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
+
+
+async def send_problem(
+    scope: Scope,
+    send: Send,
+    status: int,
+    detail: str,
+    headers: dict[str, str] | None = None,
+) -> None:
+    """A problem response straight from ASGI middleware, before any route ran."""
+    body = problem_document(
+        status,
+        detail,
+        instance=scope.get("path", ""),
+        request_id=scope.get("state", {}).get("request_id"),
+    )
+    raw_headers = [
+        (b"content-type", PROBLEM_JSON.encode()),
+        (b"content-length", str(len(body)).encode()),
+    ]
+    for name, value in (headers or {}).items():
+        raw_headers.append((name.lower().encode(), value.encode()))
+    await send(
+        {"type": "http.response.start", "status": status, "headers": raw_headers}
+    )
+    await send({"type": "http.response.body", "body": body})
 
 
 def bearer_challenge(error: BearerError) -> str:

@@ -80,6 +80,7 @@ def problem_responses(*statuses: int) -> dict[int | str, dict[str, object]]:
         401: "The access token is missing, malformed, expired or revoked.",
         403: "The app lacks the permission, or the customer is outside its scope.",
         404: "The customer or tenant does not exist for this partner.",
+        408: "The request body did not arrive in time.",
         409: "The request conflicts with the current state.",
         412: "The If-Match version is stale.",
         413: "The request body is too large.",
@@ -193,3 +194,39 @@ class JobDetailResponse(BaseModel):
         description="Grows with every change; the ETag is its quoted value."
     )
     history: list[JobHistoryEntry]
+
+
+# Any request can meet these: a slow or oversized body, a fault of ours, the
+# store away. Calls that carry credentials can also be rate limited.
+_ANY_OPERATION = (408, 413, 500, 503)
+_CREDENTIALED = (429,)
+BEARER_SCHEME = {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
+
+
+def complete_responses(document: dict[str, Any]) -> None:
+    """Make every operation list each status it can answer with.
+
+    FastAPI documents its own 422, which this API never sends: validation
+    failures are 400 problems. Operations whose 401 is a problem document are
+    guarded by a bearer token, and say so.
+    """
+    for operations in document.get("paths", {}).values():
+        for operation in operations.values():
+            _complete_operation(operation)
+    schemes = document.setdefault("components", {}).setdefault("securitySchemes", {})
+    schemes.setdefault("bearerAuth", BEARER_SCHEME)
+    schemas = document["components"].get("schemas", {})
+    for unused in ("HTTPValidationError", "ValidationError"):
+        schemas.pop(unused, None)
+
+
+def _complete_operation(operation: dict[str, Any]) -> None:
+    responses = operation.setdefault("responses", {})
+    responses.pop("422", None)
+    statuses = _ANY_OPERATION
+    if "401" in responses:
+        statuses = (*statuses, *_CREDENTIALED)
+        if "application/problem+json" in responses["401"].get("content", {}):
+            operation.setdefault("security", [{"bearerAuth": []}])
+    for status, response in problem_responses(*statuses).items():
+        responses.setdefault(str(status), response)

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from starlette.requests import Request
 
+from process_center.api.ratelimit import RateLimiter
 from process_center.identity.assertions import CLOCK_SKEW, AssertionVerifier
 from process_center.identity.hashing import SecretCheckCache
 from process_center.identity.keys import KeyRing
@@ -15,6 +16,7 @@ from process_center.identity.service import TokenService
 from process_center.identity.tokens import TokenIssuer, TokenVerifier
 from process_center.ledger.feed import FeedHub, FeedTiming
 from process_center.ledger.service import Ledger
+from process_center.metrics import Metrics
 from process_center.settings import Settings
 from process_center.storage.database import Database
 
@@ -29,6 +31,8 @@ class Services:
     tokens: TokenService
     ledger: Ledger
     feed: FeedHub
+    metrics: Metrics
+    rate_limiter: RateLimiter
 
 
 def build_services(settings: Settings, database: Database | None = None) -> Services:
@@ -59,6 +63,8 @@ def build_services(settings: Settings, database: Database | None = None) -> Serv
         [settings.token_endpoint, settings.public_url],
         ReplayGuard(database, grace=CLOCK_SKEW),
     )
+    metrics = Metrics()
+    metrics.watch_pool(database.engine)
     return Services(
         settings=settings,
         database=database,
@@ -68,6 +74,12 @@ def build_services(settings: Settings, database: Database | None = None) -> Serv
         tokens=TokenService(registrations, issuer, assertions, SecretCheckCache()),
         ledger=Ledger(database, on_change=feed.wake),
         feed=feed,
+        metrics=metrics,
+        rate_limiter=RateLimiter(
+            settings.redis_url,
+            app_limits=settings.app_rate_limit,
+            address_limits=settings.token_rate_limit,
+        ),
     )
 
 

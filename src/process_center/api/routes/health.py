@@ -19,7 +19,30 @@ async def healthz() -> Response:
     return Response(b'{"status":"ok"}', media_type="application/json")
 
 
-@router.get("/readyz", summary="The process can serve: its store answers")
+_READINESS = {
+    "content": {
+        "application/json": {
+            "schema": {
+                "type": "object",
+                "required": ["status", "database"],
+                "properties": {
+                    "status": {"type": "string", "enum": ["ready", "unavailable"]},
+                    "database": {"type": "boolean"},
+                },
+            }
+        }
+    }
+}
+
+
+@router.get(
+    "/readyz",
+    summary="The process can serve: its store answers",
+    responses={
+        200: {"description": "Ready.", **_READINESS},
+        503: {"description": "The store does not answer; retry later.", **_READINESS},
+    },
+)
 async def readyz(request: Request) -> Response:
     services = services_of(request)
     ready = await run_in_threadpool(_database_answers, services)

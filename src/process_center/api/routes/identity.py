@@ -120,7 +120,9 @@ async def token(request: Request) -> Response:
                 "reason": error.description,
             },
         )
+        services.metrics.tokens_refused.labels(error.error).inc()
         return oauth_error_response(error, basic_challenge=basic is not None)
+    services.metrics.tokens_issued.inc()
     return Response(
         orjson.dumps(grant.as_response()),
         media_type="application/json",
