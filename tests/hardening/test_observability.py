@@ -1,0 +1,125 @@
+"""What operators see: Prometheus metrics and request logs that hold no secret."""
+
+from __future__ import annotations
+
+import base64
+import logging
+
+import httpx
+import pytest
+
+from process_center.logs import JsonFormatter
+from tests.factories import World, get_token
+from tests.hardening.conftest import StartServer
+
+JOBS_ROUTE = (
+    "/partner/external/v3/bm/customers/{customerId}/tenants/{tenantId}"
+    "/process-center/jobs/batch"
+)
+
+
+class TestMetrics:
+    def test_requests_tokens_and_pool_are_exported(
+        self, start_server: StartServer, world: World
+    ) -> None:
+        server = start_server()
+        with httpx.Client(base_url=server.url, timeout=10) as http:
+            token = get_token(http, world.app)
+            http.post(
+                "/connect/token",
+                data={
+                    "grant_type": "client_credentials",
+                    "client_id": str(world.app.client_id),
+                    "client_secret": "wrong",
+                },
+            )
+            http.post(world.jobs_path, headers={"Authorization": f"Bearer {token}"})
+            http.get("/no/such/path/1")
+            http.get("/no/such/path/2")
+            response = http.get("/metrics")
+
+        assert response.status_code == 200
+        assert response.headers["content-type"].startswith("text/plain")
+        text = response.text
+        assert (
+            "process_center_http_requests_total"
+            f'{{method="POST",route="{JOBS_ROUTE}",status="200"}} 1.0'
+        ) in text
+        assert (
+            "process_center_http_request_duration_seconds_bucket"
+            f'{{le="10.0",method="POST",route="{JOBS_ROUTE}",status="200"}} 1.0'
+        ) in text
+        assert (
+            'process_center_http_requests_total{method="GET",route="<unmatched>",'
+            'status="404"} 2.0'
+        ) in text
+        assert "process_center_tokens_issued_total 1.0" in text
+        assert 'process_center_tokens_refused_total{error="invalid_client"} 1.0' in text
+        assert 'process_center_db_pool_connections{state="checked_out"}' in text
+
+
+# The test's own HTTP client logs what it sends; uvicorn's access log is
+# switched off in served processes (configure_logging), as it prints queries.
+_NOT_THE_SERVERS = ("httpx", "httpcore", "uvicorn.access")
+
+
+def _everything_logged(records: list[logging.LogRecord]) -> str:
+    formatter = JsonFormatter()
+    return "\n".join(
+        formatter.format(record)
+        for record in records
+        if not record.name.startswith(_NOT_THE_SERVERS)
+    )
+
+
+class TestLogs:
+    def test_no_secret_or_token_is_ever_logged(
+        self, http: httpx.Client, world: World, caplog: pytest.LogCaptureFixture
+    ) -> None:
+        secret = world.app.client_secret
+        client_id = str(world.app.client_id)
+        with caplog.at_level(logging.DEBUG):
+            token = get_token(http, world.app)
+            basic = base64.b64encode(f"{client_id}:{secret}".encode()).decode()
+            http.post(
+                "/connect/token",
+                data={"grant_type": "client_credentials"},
+                headers={"Authorization": f"Basic {basic}"},
+            )
+            http.post(
+                f"/connect/token?client_secret={secret}",
+                data={"grant_type": "client_credentials", "client_id": client_id},
+            )
+            http.post(
+                "/connect/token",
+                data={
+                    "grant_type": "client_credentials",
+                    "client_id": client_id,
+                    "client_secret": secret[:-1],
+                },
+            )
+            for bearer in (token, token[:-3] + "xyz"):
+                http.post(
+                    world.jobs_path, headers={"Authorization": f"Bearer {bearer}"}
+                )
+
+        logged = _everything_logged(caplog.records)
+        assert logged.count('"event":"request"') == 6
+        signature = token.rsplit(".", 1)[1]
+        for sensitive in (secret, secret[:-1], basic, token, signature):
+            assert sensitive not in logged
+
+    def test_one_line_per_request_with_its_context(
+        self, authed: httpx.Client, world: World, caplog: pytest.LogCaptureFixture
+    ) -> None:
+        with caplog.at_level(logging.INFO, logger="process_center.access"):
+            response = authed.post(world.jobs_path)
+
+        lines = [r for r in caplog.records if r.name == "process_center.access"]
+        assert len(lines) == 1
+        entry = lines[0].__dict__
+        assert entry["request_id"] == response.headers["request-id"]
+        assert entry["client_id"] == str(world.app.client_id)
+        assert entry["route"] == JOBS_ROUTE
+        assert entry["status"] == 200
+        assert entry["duration_ms"] > 0
