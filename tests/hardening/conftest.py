@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import socket
 from collections.abc import Callable, Iterator
 
+import orjson
 import pytest
 
 from process_center.storage.database import Database
@@ -26,3 +28,20 @@ def start_server(database: Database) -> Iterator[StartServer]:
     yield start
     for server in servers:
         server.stop()
+
+
+def raw_exchange(server: LiveServer, head: str, body: bytes = b"") -> bytes:
+    """Send a request's head and part of its body; read until the server closes."""
+    host, port = server.url.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=10) as connection:
+        connection.sendall(head.encode() + b"\r\n" + body)
+        chunks = []
+        while chunk := connection.recv(65536):
+            chunks.append(chunk)
+        return b"".join(chunks)
+
+
+def status_and_body(raw: bytes) -> tuple[int, dict[str, object]]:
+    head, _, body = raw.partition(b"\r\n\r\n")
+    status = int(head.split(b" ", 2)[1])
+    return status, orjson.loads(body)

@@ -3,35 +3,16 @@
 from __future__ import annotations
 
 import logging
-import socket
 from collections.abc import Iterator
 
 import httpx
-import orjson
 import pytest
 
 from tests.conftest import LiveServer
 from tests.factories import World, get_token
-from tests.hardening.conftest import StartServer
+from tests.hardening.conftest import StartServer, raw_exchange, status_and_body
 
 LIMIT = 4096
-
-
-def _raw_exchange(server: LiveServer, head: str, body: bytes = b"") -> bytes:
-    """Send a request's head and part of its body; read until the server closes."""
-    host, port = server.url.removeprefix("http://").split(":")
-    with socket.create_connection((host, int(port)), timeout=10) as connection:
-        connection.sendall(head.encode() + b"\r\n" + body)
-        chunks = []
-        while chunk := connection.recv(65536):
-            chunks.append(chunk)
-        return b"".join(chunks)
-
-
-def _status_and_body(raw: bytes) -> tuple[int, dict[str, object]]:
-    head, _, body = raw.partition(b"\r\n\r\n")
-    status = int(head.split(b" ", 2)[1])
-    return status, orjson.loads(body)
 
 
 @pytest.fixture
@@ -52,13 +33,13 @@ class TestBodySize:
         self, guarded: LiveServer, world: World
     ) -> None:
         # The body is never sent: the answer must not wait for it.
-        raw = _raw_exchange(
+        raw = raw_exchange(
             guarded,
             f"POST {world.jobs_path} HTTP/1.1\r\nHost: x\r\n"
             f"Content-Type: application/json\r\nContent-Length: {LIMIT * 100}\r\n",
         )
 
-        status, body = _status_and_body(raw)
+        status, body = status_and_body(raw)
         assert status == 413
         assert body["detail"] == f"The request body exceeds {LIMIT} bytes."
         assert b"content-type: application/problem+json" in raw.lower()
@@ -104,7 +85,7 @@ class TestSlowClients:
     def test_a_body_that_never_finishes_is_408(
         self, guarded: LiveServer, client: httpx.Client, world: World
     ) -> None:
-        raw = _raw_exchange(
+        raw = raw_exchange(
             guarded,
             f"POST {world.jobs_path} HTTP/1.1\r\nHost: x\r\n"
             f"Authorization: {client.headers['Authorization']}\r\n"
@@ -112,7 +93,7 @@ class TestSlowClients:
             b'{"jobIds": [',
         )
 
-        status, body = _status_and_body(raw)
+        status, body = status_and_body(raw)
         assert status == 408
         assert body["detail"] == "The request body did not arrive within 1 seconds."
 
