@@ -136,6 +136,10 @@ def app_server(
         **os.environ,
         "PROCESS_CENTER_DATABASE_URL": database_url,
         "PROCESS_CENTER_PUBLIC_URL": BENCH_ISSUER,
+        # Budgets no load run can spend: the limiter still counts every
+        # request (its cost is measured) but never refuses one.
+        "PROCESS_CENTER_APP_RATE_LIMIT": "1000000000/minute",
+        "PROCESS_CENTER_TOKEN_RATE_LIMIT": "1000000000/minute",
         **(extra_env or {}),
     }
     argv = [_bin("process-center"), "serve", "--port", str(port)]

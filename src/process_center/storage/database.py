@@ -36,8 +36,18 @@ def create_database_engine(
     connect_args: dict[str, Any] = {}
     if parsed.get_backend_name() == "postgresql":
         # Fail fast when the server is away, so callers get a 503 quickly
-        # instead of hanging on a dead socket.
-        connect_args = {"connect_timeout": 3}
+        # instead of hanging on a dead socket. A peer that vanished without
+        # closing (host down, network cut) is noticed by TCP keepalives and
+        # the unacknowledged-data timeout in seconds, not the kernel's
+        # default quarter of an hour.
+        connect_args = {
+            "connect_timeout": 3,
+            "keepalives": 1,
+            "keepalives_idle": 10,
+            "keepalives_interval": 3,
+            "keepalives_count": 3,
+            "tcp_user_timeout": 10_000,
+        }
     options: dict[str, Any] = {}
     if single_statements:
         options["isolation_level"] = "AUTOCOMMIT"
