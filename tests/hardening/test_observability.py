@@ -4,12 +4,18 @@ from __future__ import annotations
 
 import base64
 import logging
+import os
+import subprocess
+import sys
 import time
+from pathlib import Path
 
 import httpx
 import pytest
 
 from process_center.logs import JsonFormatter
+from process_center.storage.database import Database
+from tests.conftest import free_port
 from tests.factories import World, get_token
 from tests.hardening.conftest import StartServer
 
@@ -138,3 +144,55 @@ class TestLogs:
         assert entry["route"] == JOBS_ROUTE
         assert entry["status"] == 200
         assert entry["duration_ms"] > 0
+
+
+@pytest.mark.slow
+def test_metrics_add_up_every_worker(database: Database, tmp_path: Path) -> None:
+    if not database.is_sqlite:
+        pytest.skip("counting across workers is the same on every store")
+    port = free_port()
+    environment = {
+        **os.environ,
+        "PROCESS_CENTER_DATABASE_URL": database.url,
+        "PROCESS_CENTER_PUBLIC_URL": f"http://127.0.0.1:{port}",
+        "PROMETHEUS_MULTIPROC_DIR": str(tmp_path),
+    }
+    command = [
+        sys.executable, "-c", "from process_center.cli import main; main()",
+        "serve", "--port", str(port), "--workers", "2",
+    ]  # fmt: skip
+    server = subprocess.Popen(
+        command, env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    try:
+        url = f"http://127.0.0.1:{port}"
+        assert _wait_for(url), "the server did not start"
+        # New connections each time, so both workers answer some.
+        for _ in range(40):
+            httpx.get(f"{url}/healthz", timeout=5)
+        text = httpx.get(f"{url}/metrics", timeout=5).text
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+    line = next(
+        line
+        for line in text.splitlines()
+        if line.startswith("process_center_http_requests_total")
+        and 'route="/healthz"' in line
+        and 'status="200"' in line
+    )
+    # The readiness probes of the wait count too.
+    assert float(line.rsplit(" ", 1)[1]) >= 40
+    assert len(list(tmp_path.glob("counter_*.db"))) == 2
+
+
+def _wait_for(url: str) -> bool:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"{url}/healthz", timeout=2).status_code == 200:
+                return True
+        except httpx.HTTPError:
+            time.sleep(0.2)
+    return False
