@@ -132,7 +132,7 @@ class Metrics:
         # Counters and histograms of every worker, from their files; the
         # pool is this worker's own, as each worker has its own pool.
         combined = CollectorRegistry()
-        MultiProcessCollector(combined, path=directory)
+        MultiProcessCollector(combined, path=directory)  # type: ignore[no-untyped-call]
         for collector in self._pools:
             combined.register(collector)
         return combined

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from http import HTTPStatus
 from typing import Any
 
@@ -88,7 +89,7 @@ async def send_problem(
     send: Send,
     status: int,
     detail: str,
-    headers: dict[str, str] | None = None,
+    headers: Mapping[str, str] | None = None,
 ) -> None:
     """A problem response straight from ASGI middleware, before any route ran."""
     body = problem_document(

@@ -83,7 +83,7 @@ class RateLimiter:
                 "wrap_exceptions": True,
             }
         storage = storage_from_string(storage_url(redis_url), **options)
-        self._strategy = SlidingWindowCounterRateLimiter(storage)  # type: ignore[arg-type]
+        self._strategy = SlidingWindowCounterRateLimiter(storage)
         self._limits = {
             APP_BUDGET: parse_many(app_limits),
             ADDRESS_BUDGET: parse_many(address_limits),

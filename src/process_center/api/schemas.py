@@ -223,7 +223,7 @@ def complete_responses(document: dict[str, Any]) -> None:
 def _complete_operation(operation: dict[str, Any]) -> None:
     responses = operation.setdefault("responses", {})
     responses.pop("422", None)
-    statuses = _ANY_OPERATION
+    statuses: tuple[int, ...] = _ANY_OPERATION
     if "401" in responses:
         statuses = (*statuses, *_CREDENTIALED)
         if "application/problem+json" in responses["401"].get("content", {}):
