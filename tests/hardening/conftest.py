@@ -12,6 +12,32 @@ from process_center.storage.database import Database
 from tests.conftest import LiveServer, server_settings
 
 StartServer = Callable[..., LiveServer]
+ANY_STORE = "any_store"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", f"{ANY_STORE}: does not depend on the store; runs on SQLite only"
+    )
+
+
+def pytest_collection_modifyitems(
+    config: pytest.Config, items: list[pytest.Item]
+) -> None:
+    """Run tests marked any_store once, on SQLite, to keep the suite lean."""
+    dropped = [item for item in items if _other_store_copy(item)]
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = [item for item in items if item not in dropped]
+
+
+def _other_store_copy(item: pytest.Item) -> bool:
+    callspec = getattr(item, "callspec", None)
+    return (
+        item.get_closest_marker(ANY_STORE) is not None
+        and callspec is not None
+        and callspec.params.get("database_url") != "sqlite"
+    )
 
 
 @pytest.fixture

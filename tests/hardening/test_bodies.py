@@ -28,6 +28,7 @@ def client(guarded: LiveServer, world: World) -> Iterator[httpx.Client]:
         yield http
 
 
+@pytest.mark.any_store
 class TestBodySize:
     def test_declared_length_over_the_limit_is_413_before_reading(
         self, guarded: LiveServer, world: World
@@ -81,6 +82,7 @@ class TestBodySize:
         assert response.status_code == 413
 
 
+@pytest.mark.any_store
 class TestSlowClients:
     def test_a_body_that_never_finishes_is_408(
         self, guarded: LiveServer, client: httpx.Client, world: World
@@ -98,6 +100,7 @@ class TestSlowClients:
         assert body["detail"] == "The request body did not arrive within 1 seconds."
 
 
+@pytest.mark.any_store
 class TestMalformedJson:
     @pytest.mark.parametrize(
         "payload",
@@ -131,6 +134,7 @@ class TestMalformedJson:
         assert response.json()["errors"]
 
 
+@pytest.mark.any_store
 class TestUnexpectedErrors:
     def test_a_bug_is_a_500_problem_with_the_request_id_and_one_logged_trace(
         self, start_server: StartServer, caplog: pytest.LogCaptureFixture

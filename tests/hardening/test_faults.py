@@ -104,12 +104,11 @@ def _serve(database_url: str, port: int) -> subprocess.Popen[bytes]:
     )
 
 
+@pytest.mark.any_store
 class TestGracefulShutdown:
     def test_sigterm_lets_an_in_flight_request_finish(
         self, database: Database, world: World
     ) -> None:
-        if not database.is_sqlite:
-            pytest.skip("draining is the server's, the same on every store")
         port = free_port()
         process = _serve(database.url, port)
         try:

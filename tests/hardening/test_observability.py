@@ -25,6 +25,7 @@ JOBS_ROUTE = (
 )
 
 
+@pytest.mark.any_store
 class TestMetrics:
     def test_requests_tokens_and_pool_are_exported(
         self, start_server: StartServer, world: World
@@ -92,6 +93,7 @@ def _access_lines(
         time.sleep(0.01)
 
 
+@pytest.mark.any_store
 class TestLogs:
     def test_no_secret_or_token_is_ever_logged(
         self, http: httpx.Client, world: World, caplog: pytest.LogCaptureFixture
@@ -147,9 +149,8 @@ class TestLogs:
 
 
 @pytest.mark.slow
+@pytest.mark.any_store
 def test_metrics_add_up_every_worker(database: Database, tmp_path: Path) -> None:
-    if not database.is_sqlite:
-        pytest.skip("counting across workers is the same on every store")
     port = free_port()
     environment = {
         **os.environ,

@@ -31,6 +31,7 @@ def _assert_refused(response: httpx.Response, budget: str, amount: int) -> None:
     assert body["requestId"] == response.headers["request-id"]
 
 
+@pytest.mark.any_store
 class TestAppBudget:
     def test_calls_over_the_budget_are_refused_with_retry_after(
         self, start_server: StartServer, world: World
@@ -89,6 +90,7 @@ class TestAppBudget:
         assert 'process_center_rate_limited_total{limit="app"} 2.0' in text
 
 
+@pytest.mark.any_store
 class TestTokenAddressBudget:
     def test_token_requests_from_one_address_are_limited(
         self, start_server: StartServer, world: World
@@ -128,6 +130,7 @@ def _redis_url() -> str:
     pytest.skip(f"Redis tests need {REDIS_URL_VARIABLE}")
 
 
+@pytest.mark.any_store
 class TestSharedBudget:
     def test_processes_sharing_redis_share_one_budget(
         self, start_server: StartServer, world: World

@@ -85,6 +85,7 @@ def _unsigned(world: World, server: LiveServer, algorithm: str) -> str:
     return f"{_segment({'alg': algorithm, 'typ': 'JWT'})}.{_segment(claims)}."
 
 
+@pytest.mark.any_store
 class TestForgedTokens:
     def _refused(self, http: httpx.Client, world: World, token: str) -> httpx.Response:
         response = http.post(world.jobs_path, headers=_bearer(token))
