@@ -14,6 +14,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from uuid import UUID
 
 import httpx
 import pytest
@@ -22,6 +23,9 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from process_center.api.app import create_app
+from process_center.domain.permissions import TENANT_READWRITE
+from process_center.identity.apps import create_app as create_registration
+from process_center.identity.tokens import TokenIssuer
 from process_center.settings import Settings
 from process_center.storage.database import Database
 from process_center.storage.migrate import upgrade
@@ -211,3 +215,47 @@ def token(http: httpx.Client, world: World) -> str:
 def authed(http: httpx.Client, token: str) -> httpx.Client:
     http.headers["Authorization"] = f"Bearer {token}"
     return http
+
+
+def mint_token(
+    server: LiveServer,
+    database: Database,
+    partner_id: UUID,
+    permissions: list[str],
+    customer_ids: list[UUID] | None = None,
+) -> str:
+    """A token for a new app, signed by the server's own keys.
+
+    Skips the token endpoint's secret hashing, which its own tests cover and
+    which would dominate these tests' time.
+    """
+    with database.write() as session:
+        app = create_registration(
+            session,
+            partner_id,
+            "Producer",
+            permissions,
+            customer_ids=customer_ids or [],
+            group_ids=[],
+        )
+        client_id = app.client_id
+    settings = server.settings
+    issuer = TokenIssuer(
+        server.app.state.services.keys,
+        issuer=settings.public_url,
+        audience=settings.api_audience,
+        lifetime_seconds=settings.token_lifetime_seconds,
+    )
+    return issuer.issue(client_id, partner_id, permissions)
+
+
+@pytest.fixture
+def write_token(live_server: LiveServer, database: Database, world: World) -> str:
+    return mint_token(live_server, database, world.partner_id, [TENANT_READWRITE])
+
+
+@pytest.fixture
+def writer(live_server: LiveServer, write_token: str) -> Iterator[httpx.Client]:
+    headers = {"Authorization": f"Bearer {write_token}"}
+    with httpx.Client(base_url=live_server.url, timeout=30, headers=headers) as client:
+        yield client

@@ -16,9 +16,9 @@ from httpx_sse import ServerSentEvent, connect_sse
 
 from process_center.domain.permissions import TENANT_READ
 from process_center.storage.database import Database
-from tests.conftest import LiveServer, server_settings
+from tests.conftest import LiveServer, mint_token, server_settings
 from tests.factories import Factory, World
-from tests.ledger.conftest import events_path, ledger_path, mint_token
+from tests.ledger.conftest import events_path, ledger_path
 
 READ_TIMEOUT = 10.0
 

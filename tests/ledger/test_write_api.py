@@ -11,9 +11,9 @@ import pytest
 from process_center.domain.jobs import ALLOWED_TRANSITIONS, JobStatus
 from process_center.domain.permissions import TENANT_READWRITE
 from process_center.storage.database import Database
-from tests.conftest import LiveServer
+from tests.conftest import LiveServer, mint_token
 from tests.factories import Factory, World
-from tests.ledger.conftest import ledger_path, mint_token, writer_client
+from tests.ledger.conftest import ledger_path, writer_client
 
 # The legal moves that bring a new (Waiting) job to each status.
 PATH_TO = {

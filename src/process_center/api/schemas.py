@@ -15,6 +15,28 @@ class JobsBatchRequest(BaseModel):
         description="Only these jobs (GUIDs, any letter case). Absent, null or empty: all jobs.",
         max_length=1000,
     )
+    statuses: list[int] | None = Field(
+        default=None, description="Only jobs in these statuses (0..5)."
+    )
+    types: list[int] | None = Field(
+        default=None, description="Only jobs of these types (1..10)."
+    )
+    createdAfter: str | None = Field(
+        default=None,
+        description="Only jobs created at or after this ISO 8601 time (with zone).",
+    )
+    createdBefore: str | None = Field(
+        default=None,
+        description="Only jobs created before this ISO 8601 time (with zone).",
+    )
+    include: list[Literal["times", "trigger", "progress"]] | None = Field(
+        default=None,
+        description=(
+            "Extra item fields: times (createdAt, startedAt, finishedAt), "
+            "trigger, progress (progress, message). Absent: the documented "
+            "jobId, type, status only."
+        ),
+    )
 
 
 class JobItem(BaseModel):

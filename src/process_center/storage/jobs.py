@@ -155,6 +155,8 @@ def _filtered_page(
     page_index: int,
     page_size: int,
 ) -> Page:
+    # Filters leave holes in any numbering, so these pages are an indexed
+    # walk with an OFFSET and a COUNT; the unfiltered listing stays a range.
     conditions = _filter_conditions(tenant.tenant_id, job_filter)
     total = connection.scalar(select(func.count()).where(*conditions)) or 0
     offset = (page_index - 1) * page_size

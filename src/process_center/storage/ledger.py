@@ -140,3 +140,32 @@ def latest_event_id(connection: Connection, tenant_id: UUID) -> int:
 
 def _event_rows(rows: Iterable[Row[Any]]) -> list[EventRow]:
     return [EventRow(**row._asdict()) for row in rows]
+
+
+@dataclass(frozen=True, slots=True)
+class JobExtras:
+    """What a batch item may show beyond its documented fields."""
+
+    created_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+    trigger_kind: str
+    trigger_ref: str | None
+    progress: int | None
+    message: str | None
+
+
+def job_extras(
+    connection: Connection, job_ids: Iterable[UUID]
+) -> dict[UUID, JobExtras]:
+    query = select(
+        _jobs.c.id,
+        _jobs.c.created_at,
+        _jobs.c.started_at,
+        _jobs.c.finished_at,
+        _jobs.c.trigger_kind,
+        _jobs.c.trigger_ref,
+        _jobs.c.progress,
+        _jobs.c.message,
+    ).where(_jobs.c.id.in_(list(job_ids)))
+    return {row[0]: JobExtras(*row[1:]) for row in connection.execute(query)}

@@ -115,6 +115,9 @@ class Job(Base):
         UniqueConstraint("tenant_id", "seq", name="uq_jobs_tenant_seq"),
         Index("ix_jobs_tenant_status_seq", "tenant_id", "status", "seq"),
         Index("ix_jobs_finished_at", "finished_at"),
+        # For the batch listing's optional filters (statuses use the index above).
+        Index("ix_jobs_tenant_type_seq", "tenant_id", "type", "seq"),
+        Index("ix_jobs_tenant_created", "tenant_id", "created_at"),
     )
 
     id: Mapped[GuidPK]

@@ -11,10 +11,10 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from process_center.api.auth import authenticate
+from process_center.api.filters import add_extras, parse_include, parse_job_filter
 from process_center.api.params import (
     Paging,
     parse_guid,
-    parse_guid_list,
     parse_json_object,
     parse_paging,
 )
@@ -72,6 +72,10 @@ BATCH_PATH = JOBS_PATH + "/batch"
 async def jobs_batch(request: Request, customerId: str, tenantId: str) -> Response:
     """Lists a tenant's jobs, newest first, optionally only those in `jobIds`.
 
+    Beyond the documented `jobIds`, the body may filter by `statuses`, `types`,
+    `createdAfter` (inclusive) and `createdBefore` (exclusive), and ask for
+    more item fields with `include`: `times`, `trigger`, `progress`.
+
     Needs `elements.bm.tenant.read.all` or `elements.bm.tenant.readwrite.all`,
     and the customer must be in the app's customer scope.
     """
@@ -102,11 +106,11 @@ async def _jobs_batch(request: Request, customerId: str, tenantId: str) -> Respo
     document = parse_json_object(
         await request.body(), request.headers.get("content-type")
     )
-    job_ids = parse_guid_list(document, "jobIds", services.settings.max_job_ids)
+    job_filter = parse_job_filter(document, services.settings.max_job_ids)
+    include = parse_include(document)
     caller.require_customer(customer_id)
 
     owner = (caller.partner_id, customer_id, tenant_id)
-    job_filter = JobFilter(job_ids)
     database = services.database
     page = None
     if database.is_sqlite:
@@ -122,7 +126,13 @@ async def _jobs_batch(request: Request, customerId: str, tenantId: str) -> Respo
             paging,
             limiter=database.read_threads,
         )
-    return page_response(page, paging)
+    response = page_response(page, paging)
+    if include:
+        response.body = await anyio.to_thread.run_sync(
+            add_extras, database, bytes(response.body), include
+        )
+        response.init_headers()
+    return response
 
 
 def _fast_page(
