@@ -15,6 +15,7 @@ from process_center.cli.context import (
 )
 from process_center.domain.errors import NotFound
 from process_center.domain.jobs import JobStatus, JobType
+from process_center.ledger.retention import purge_expired
 from process_center.storage import directory
 from process_center.storage.jobs import add_job, delete_job
 from process_center.storage.models import Job
@@ -109,3 +110,29 @@ def remove_job(app: AppContext, job_id: UUID) -> None:
     with app.write() as session:
         delete_job(session, job_id)
     click.echo(f"Deleted job {job_id}.")
+
+
+@jobs.command("purge")
+@click.option(
+    "--days",
+    type=click.IntRange(1),
+    default=None,
+    help="Keep jobs that ended within this many days "
+    "(default: PROCESS_CENTER_RETENTION_DAYS, 90).",
+)
+@json_option
+@pass_app
+def purge_jobs(app: AppContext, days: int | None, as_json: bool) -> None:
+    """Purge jobs that ended before the retention window, as the server does
+    periodically: per tenant, the oldest jobs up to the first one to keep."""
+    report = purge_expired(app.database, days or app.settings.retention_days)
+    value = {
+        "cutoff": report.cutoff.isoformat(),
+        "tenants": report.tenants,
+        "jobs": report.jobs,
+    }
+    emit(
+        as_json,
+        value,
+        f"Purged {report.jobs} jobs that ended before {value['cutoff']}.",
+    )

@@ -12,15 +12,27 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 from uuid import UUID
 
-from sqlalchemy import Connection, Row, Select, func, insert, select
+from sqlalchemy import (
+    Connection,
+    CursorResult,
+    Row,
+    Select,
+    delete,
+    func,
+    insert,
+    or_,
+    select,
+)
 from sqlalchemy.orm import Session
 
 from process_center.domain.errors import NotFound
+from process_center.domain.jobs import JobStatus
 from process_center.storage.models import Job, JobEvent, Tenant
 
+ACTIVE_STATUSES = (int(JobStatus.WAITING), int(JobStatus.IN_PROGRESS))
 # The PostgreSQL channel that announces "tenant X has new job events".
 CHANGES_CHANNEL = "process_center_job_events"
 
@@ -169,3 +181,67 @@ def job_extras(
         _jobs.c.message,
     ).where(_jobs.c.id.in_(list(job_ids)))
     return {row[0]: JobExtras(*row[1:]) for row in connection.execute(query)}
+
+
+def tenants_with_jobs_finished_before(session: Session, cutoff: datetime) -> list[UUID]:
+    return list(
+        session.scalars(
+            select(_jobs.c.tenant_id).where(_jobs.c.finished_at < cutoff).distinct()
+        )
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Purged:
+    jobs: int
+    done: bool  # nothing more of this tenant qualifies
+
+
+def purge_prefix(
+    session: Session, tenant_id: UUID, cutoff: datetime, limit: int
+) -> Purged:
+    """Delete the tenant's oldest jobs, up to ``limit`` numbers, while every one
+    ended before ``cutoff``.
+
+    Purging only from the low end of the numbering keeps it dense, so paging
+    stays a range lookup and ``job_count`` stays exact without a recount.
+    """
+    tenant = session.execute(
+        select(Tenant).where(Tenant.id == tenant_id).with_for_update()
+    ).scalar_one_or_none()
+    if tenant is None:
+        return Purged(0, done=True)
+    last_qualifying = _first_kept_seq(session, tenant, cutoff) - 1
+    upto = min(last_qualifying, tenant.job_floor + limit)
+    if upto <= tenant.job_floor:
+        return Purged(0, done=True)
+    doomed = select(_jobs.c.id).where(
+        _jobs.c.tenant_id == tenant_id, _jobs.c.seq <= upto
+    )
+    session.execute(delete(JobEvent).where(JobEvent.job_id.in_(doomed)))
+    result = session.execute(
+        delete(Job).where(Job.tenant_id == tenant_id, Job.seq <= upto)
+    )
+    deleted = int(cast(CursorResult[Any], result).rowcount)
+    tenant.job_floor = upto
+    tenant.job_count -= deleted
+    return Purged(deleted, done=upto == last_qualifying)
+
+
+def _first_kept_seq(session: Session, tenant: Tenant, cutoff: datetime) -> int:
+    """The lowest number whose job must stay (one past the end if none)."""
+    kept = session.scalar(
+        select(_jobs.c.seq)
+        .where(
+            _jobs.c.tenant_id == tenant.id,
+            _jobs.c.seq > tenant.job_floor,
+            or_(
+                _jobs.c.status.in_(ACTIVE_STATUSES),
+                _jobs.c.finished_at.is_(None),
+                _jobs.c.finished_at >= cutoff,
+            ),
+        )
+        .order_by(_jobs.c.seq)
+        .limit(1)
+    )
+    return tenant.job_seq + 1 if kept is None else int(kept)
