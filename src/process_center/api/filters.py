@@ -27,6 +27,7 @@ _MAX_LIST = 20
 
 def parse_job_filter(document: Mapping[str, Any], max_job_ids: int) -> JobFilter:
     errors: dict[str, list[str]] = {}
+    details: list[str] = []
     values: dict[str, Any] = {}
     readers: dict[str, Callable[[], object]] = {
         "job_ids": lambda: parse_guid_list(document, "jobIds", max_job_ids),
@@ -40,8 +41,9 @@ def parse_job_filter(document: Mapping[str, Any], max_job_ids: int) -> JobFilter
             values[name] = read()
         except InvalidInput as error:
             errors.update(error.errors)
+            details.append(error.detail)
     if errors:
-        raise InvalidInput(f"The filters are not valid: {', '.join(errors)}.", errors)
+        raise InvalidInput(" ".join(details), errors)
     return JobFilter(**values)
 
 
