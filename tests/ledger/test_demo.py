@@ -62,7 +62,7 @@ def test_server_runs_the_producer_only_when_demo_is_set(
     assert Settings().demo is False
     demo_partner(factory)
 
-    server = LiveServer(server_settings(database_url, demo=True))
+    server = LiveServer(server_settings(database_url, demo=True, db_pool_size=2))
     server.start()
     try:
         deadline = time.monotonic() + 15

@@ -23,11 +23,14 @@ from tests.ledger.conftest import events_path, ledger_path
 READ_TIMEOUT = 10.0
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def watch_server(database_url: str, live_server: LiveServer) -> Iterator[LiveServer]:
     poll = 0.2 if database_url.startswith("sqlite") else 60.0
     settings = server_settings(
-        database_url, feed_poll_seconds=poll, feed_heartbeat_seconds=60.0
+        database_url,
+        feed_poll_seconds=poll,
+        feed_heartbeat_seconds=60.0,
+        db_pool_size=2,
     )
     server = LiveServer(settings)
     server.start()

@@ -151,7 +151,7 @@ def test_server_purges_periodically(
     plan = [(JobStatus.FINISHED, two_days_ago)] * 2
     make_jobs(factory, database, world.tenant_id, plan)
     settings = server_settings(
-        database_url, retention_days=1, retention_interval_seconds=0.2
+        database_url, retention_days=1, retention_interval_seconds=0.2, db_pool_size=2
     )
     server = LiveServer(settings)
     server.start()
