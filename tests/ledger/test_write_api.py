@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import re
 import uuid
 from datetime import datetime
 
@@ -333,3 +335,13 @@ class TestConcurrencyControl:
 
         assert response.status_code == 400
         assert field in response.json()["errors"]
+
+
+def test_openapi_describes_the_ledger_with_resolvable_schemas(
+    http: httpx.Client,
+) -> None:
+    document = http.get("/openapi.json").json()
+
+    refs = set(re.findall(r'"#/components/schemas/([^"]+)"', json.dumps(document)))
+    assert {"JobCreateRequest", "JobPatchRequest", "JobDetailResponse"} <= refs
+    assert refs <= set(document["components"]["schemas"])

@@ -130,6 +130,11 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
 
 
 def _body_models() -> tuple[type, ...]:
-    from process_center.api.schemas import JobsBatchRequest, TenantsBatchRequest
+    from process_center.api.schemas import (
+        JobCreateRequest,
+        JobPatchRequest,
+        JobsBatchRequest,
+        TenantsBatchRequest,
+    )
 
-    return (JobsBatchRequest, TenantsBatchRequest)
+    return (JobsBatchRequest, TenantsBatchRequest, JobCreateRequest, JobPatchRequest)

@@ -127,6 +127,11 @@ class Ledger:
     def create(self, scope: TenantScope, new: NewJob) -> tuple[JobDetail, bool]:
         """The job, and whether this call created it (False: an identical
         earlier create with the same jobId)."""
+        if new.trigger.kind not in TRIGGER_KINDS:
+            raise InvalidInput(
+                f"'{new.trigger.kind[:20]}' is not a kind of trigger.",
+                {"trigger": [f"Expected one of: {', '.join(sorted(TRIGGER_KINDS))}."]},
+            )
         try:
             detail, created = self._create_once(scope, new)
         except IntegrityError:
