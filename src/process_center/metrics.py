@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from typing import Any
 
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
@@ -73,6 +74,9 @@ class Metrics:
     def __init__(self) -> None:
         self.registry = CollectorRegistry()
         self._pools: list[PoolCollector] = []
+        # The series of each (method, route, status), found once: looking a
+        # labelled child up costs more than counting in it.
+        self._children: dict[tuple[str, str, int], tuple[Any, Any]] = {}
         self.requests = Counter(
             "process_center_http_requests",
             "HTTP requests answered, by method, route template and status.",
@@ -117,9 +121,16 @@ class Metrics:
     def observe_request(
         self, method: str, route: str | None, status: int, seconds: float
     ) -> None:
-        labels = (method, route or UNMATCHED_ROUTE, str(status))
-        self.requests.labels(*labels).inc()
-        self.latency.labels(*labels).observe(seconds)
+        labels = (method, route or UNMATCHED_ROUTE, status)
+        children = self._children.get(labels)
+        if children is None:
+            named = (method, route or UNMATCHED_ROUTE, str(status))
+            children = self._children[labels] = (
+                self.requests.labels(*named),
+                self.latency.labels(*named),
+            )
+        children[0].inc()
+        children[1].observe(seconds)
 
     def exposition(self) -> tuple[bytes, str]:
         """The text format a Prometheus server scrapes, and its content type."""

@@ -31,6 +31,7 @@ from process_center.api.schemas import (
     complete_responses,
 )
 from process_center.api.services import Services, build_services
+from process_center.api.shortcut import ListingShortcut
 from process_center.ledger.tasks import background_tasks
 from process_center.logs import configure_logging
 from process_center.settings import Settings
@@ -86,8 +87,10 @@ def create_app(
 
 
 def install_guards(app: FastAPI, services: Services) -> None:
-    """Middleware, outermost last: request context, rate limits, body limits."""
+    """Middleware, outermost last: request context, rate limits, body limits,
+    and innermost the jobs listing's shortcut past the framework's routing."""
     settings = services.settings
+    app.add_middleware(ListingShortcut, services=services)
     app.add_middleware(
         BodyGuardMiddleware,
         max_bytes=settings.max_body_bytes,

@@ -35,7 +35,11 @@ class Caller:
 
 
 def bearer_token(request: Request) -> str:
-    header = request.headers.get("authorization")
+    return token_of(request.headers.get("authorization"))
+
+
+def token_of(header: str | None) -> str:
+    """The token of an ``Authorization: Bearer`` header; InvalidToken if none."""
     if not header:
         raise InvalidToken("An access token is required.")
     scheme, _, token = header.partition(" ")
@@ -56,11 +60,22 @@ def authenticate(
     The token's scopes are narrowed to what the registration holds now, so a
     permission taken away stops working before the token expires.
     """
-    claims = verifier.verify(bearer_token(request))
+    caller = authenticate_token(bearer_token(request), verifier, registrations, any_of)
+    request.scope["state"]["client_id"] = str(caller.app.client_id)
+    return caller
+
+
+def authenticate_token(
+    token: str,
+    verifier: TokenVerifier,
+    registrations: RegistrationCache,
+    any_of: frozenset[str],
+) -> Caller:
+    """``authenticate`` for a token already taken from its header."""
+    claims = verifier.verify(token)
     app = registrations.get(claims.client_id)
     if app is None or app.partner_id != claims.partner_id:
         raise InvalidToken("The app registration behind the token no longer exists.")
-    request.scope["state"]["client_id"] = str(app.client_id)
     permissions = claims.scopes & app.permissions
     if not permissions & any_of:
         needed = " or ".join(sorted(any_of))

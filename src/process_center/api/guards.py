@@ -51,6 +51,10 @@ class BodyGuardMiddleware:
             error = BodyTooLarge(self.max_bytes)
             await send_problem(scope, send, 413, error.detail, error.headers)
             return
+        if declared == 0:
+            # Nothing to wait for: the empty body is already here.
+            await self.app(scope, receive, send)
+            return
         guarded = _GuardedReceive(receive, self.max_bytes, self.timeout_seconds)
         await self.app(scope, guarded, send)
 

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Any
 from uuid import UUID
 
 import anyio.to_thread
 import orjson
 from fastapi import APIRouter, Request
+from starlette.datastructures import QueryParams
 from starlette.responses import Response
 from starlette.routing import Route
 
-from process_center.api.auth import authenticate
+from process_center.api.auth import authenticate_token, token_of
 from process_center.api.filters import add_extras, parse_include, parse_job_filter
 from process_center.api.params import (
     Paging,
@@ -25,7 +28,7 @@ from process_center.api.schemas import (
     json_request_body,
     problem_responses,
 )
-from process_center.api.services import services_of
+from process_center.api.services import Services, services_of
 from process_center.domain.permissions import READ_TENANTS
 from process_center.storage.database import Database
 from process_center.storage.jobs import (
@@ -41,7 +44,7 @@ router = APIRouter(tags=["Process Center"])
 JOBS_PATH = "/partner/external/v3/bm/customers/{customerId}/tenants/{tenantId}/process-center/jobs"
 
 
-def page_response(page: ListedJobs, paging: Paging) -> Response:
+def page_body(page: ListedJobs, paging: Paging) -> bytes:
     body = {
         "data": [
             {"jobId": job_id, "type": job_type, "status": status}
@@ -53,7 +56,11 @@ def page_response(page: ListedJobs, paging: Paging) -> Response:
             "totalCount": page.total_count,
         },
     }
-    return Response(orjson.dumps(body), media_type="application/json")
+    return orjson.dumps(body)
+
+
+def page_response(page: ListedJobs, paging: Paging) -> Response:
+    return Response(page_body(page, paging), media_type="application/json")
 
 
 BATCH_PATH = JOBS_PATH + "/batch"
@@ -95,75 +102,103 @@ async def _jobs_batch_fast(request: Request) -> Response:
 FAST_ROUTES = [Route(BATCH_PATH, _jobs_batch_fast, methods=["POST"])]
 
 
-async def _jobs_batch(request: Request, customerId: str, tenantId: str) -> Response:
-    services = services_of(request)
-    caller = authenticate(
-        request, services.verifier, services.registrations, READ_TENANTS
+@dataclass(frozen=True, slots=True)
+class ListingRequest:
+    """A batch listing request, authenticated and checked."""
+
+    owner: tuple[UUID, UUID, UUID]  # partner, customer, tenant
+    paging: Paging
+    job_filter: JobFilter
+    include: tuple[str, ...]
+
+
+def understand_listing(
+    services: Services,
+    state: dict[str, Any],
+    authorization: str | None,
+    query: QueryParams,
+    path_ids: tuple[str, str],
+    body: bytes,
+    content_type: str | None,
+) -> ListingRequest:
+    """Everything a listing asks for, in the order the API checks it: the
+    token (401, 403), the parameters and body (400), the customer scope (403)."""
+    caller = authenticate_token(
+        token_of(authorization), services.verifier, services.registrations, READ_TENANTS
     )
-    paging = parse_paging(request.query_params)
-    customer_id = parse_guid(customerId, "customerId")
-    tenant_id = parse_guid(tenantId, "tenantId")
-    document = parse_json_object(
-        await request.body(), request.headers.get("content-type")
-    )
+    state["client_id"] = str(caller.app.client_id)
+    paging = parse_paging(query)
+    customer_id = parse_guid(path_ids[0], "customerId")
+    tenant_id = parse_guid(path_ids[1], "tenantId")
+    document = parse_json_object(body, content_type)
     job_filter = parse_job_filter(document, services.settings.max_job_ids)
     include = parse_include(document)
     caller.require_customer(customer_id)
-
     owner = (caller.partner_id, customer_id, tenant_id)
+    return ListingRequest(owner, paging, job_filter, include)
+
+
+async def _jobs_batch(request: Request, customerId: str, tenantId: str) -> Response:
+    services = services_of(request)
+    listing = understand_listing(
+        services,
+        request.scope["state"],
+        request.headers.get("authorization"),
+        request.query_params,
+        (customerId, tenantId),
+        await request.body(),
+        request.headers.get("content-type"),
+    )
     database = services.database
     page = None
     if database.is_sqlite:
         # An embedded store answers the common listing (one indexed statement)
         # in less time than handing it to a thread costs, so it runs here.
-        page = _fast_page(database, owner, job_filter, paging)
+        page = fast_page(database, listing)
     if page is None:
         page = await anyio.to_thread.run_sync(
-            _read_page,
-            database,
-            owner,
-            job_filter,
-            paging,
-            limiter=database.read_threads,
+            read_page, database, listing, limiter=database.read_threads
         )
-    response = page_response(page, paging)
-    if include:
+    response = page_response(page, listing.paging)
+    if listing.include:
         response.body = await anyio.to_thread.run_sync(
-            add_extras, database, bytes(response.body), include
+            add_extras, database, bytes(response.body), listing.include
         )
         response.init_headers()
     return response
 
 
-def _fast_page(
-    database: Database,
-    owner: tuple[UUID, UUID, UUID],
-    job_filter: JobFilter,
-    paging: Paging,
-) -> ListedJobs | None:
+def fast_page(database: Database, listing: ListingRequest) -> ListedJobs | None:
+    """The page by the fewest statements, or None when only the general
+    query can answer (see ``FastPages``)."""
     fast = fast_pages(database.engine.dialect.name)
+    paging = listing.paging
     return database.read(
         lambda connection: fast.read(
-            connection, owner, job_filter, paging.page_index, paging.page_size
+            connection,
+            listing.owner,
+            listing.job_filter,
+            paging.page_index,
+            paging.page_size,
         )
     )
 
 
-def _read_page(
-    database: Database,
-    owner: tuple[UUID, UUID, UUID],
-    job_filter: JobFilter,
-    paging: Paging,
-) -> ListedJobs:
-    page = (
-        None if database.is_sqlite else _fast_page(database, owner, job_filter, paging)
-    )
+def read_page(database: Database, listing: ListingRequest) -> ListedJobs:
+    """The page, in a worker thread: the general query answers any filter
+    and names a tenant that is not there."""
+    page = None if database.is_sqlite else fast_page(database, listing)
     if page is not None:
         return page
+    paging = listing.paging
     with database.engine.connect() as connection:
-        tenant = find_tenant(connection, *owner)
+        tenant = find_tenant(connection, *listing.owner)
         return ListedJobs.of(
             list_jobs(
-                connection, tenant, job_filter, paging.page_index, paging.page_size
+                connection,
+                tenant,
+                listing.job_filter,
+                paging.page_index,
+                paging.page_size,
             )
         )
