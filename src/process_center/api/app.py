@@ -58,8 +58,10 @@ def create_app(
         limiter = anyio.to_thread.current_default_thread_limiter()
         limiter.total_tokens = services.database.connection_capacity
         await run_in_threadpool(_prepare_store, services)
+        await services.database.open_async_reads()
         async with background_tasks(services.settings, services.ledger, services.feed):
             yield
+        await services.database.close_async_reads()
         await services.rate_limiter.close()
         services.database.dispose()
 

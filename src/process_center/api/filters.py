@@ -13,7 +13,7 @@ from uuid import UUID
 
 import orjson
 
-from process_center.api.params import parse_guid_list
+from process_center.api.params import parse_guid_texts
 from process_center.domain.errors import InvalidInput
 from process_center.ledger.wire import iso_utc
 from process_center.storage.database import Database
@@ -30,7 +30,7 @@ def parse_job_filter(document: Mapping[str, Any], max_job_ids: int) -> JobFilter
     details: list[str] = []
     values: dict[str, Any] = {}
     readers: dict[str, Callable[[], object]] = {
-        "job_ids": lambda: parse_guid_list(document, "jobIds", max_job_ids),
+        "job_ids": lambda: parse_guid_texts(document, "jobIds", max_job_ids),
         "statuses": lambda: _integers(document, "statuses", 0, 5),
         "types": lambda: _integers(document, "types", 1, 10),
         "created_after": lambda: _moment(document, "createdAfter"),

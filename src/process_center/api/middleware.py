@@ -9,6 +9,8 @@ import re
 import time
 from typing import Any
 
+import psycopg
+from psycopg_pool import PoolTimeout as AsyncPoolTimeout
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -26,9 +28,11 @@ DATABASE_RETRY_AFTER_SECONDS = 5
 
 
 def _is_database_unavailable(error: BaseException) -> bool:
-    if isinstance(error, PoolTimeout):
+    # SQLAlchemy's errors come from the threaded path, psycopg's own from the
+    # listing's reads on the event loop (storage/async_reads.py).
+    if isinstance(error, PoolTimeout | AsyncPoolTimeout):
         return True
-    if isinstance(error, OperationalError):
+    if isinstance(error, OperationalError | psycopg.OperationalError):
         return True
     return isinstance(error, DBAPIError) and error.connection_invalidated
 

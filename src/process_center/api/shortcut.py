@@ -25,13 +25,14 @@ from process_center.api.routes.jobs import (
     FAST_ROUTES,
     ListingRequest,
     fast_page,
+    fast_page_async,
     page_body,
     understand_listing,
 )
 from process_center.api.services import Services
 from process_center.domain.errors import DomainError
 from process_center.identity.errors import BearerError
-from process_center.storage.jobs import ListedJobs
+from process_center.storage.jobs import JobsPage
 
 _LISTING_PATH = re.compile(
     r"/partner/external/v3/bm/customers/([^/]+)/tenants/([^/]+)"
@@ -97,10 +98,12 @@ class ListingShortcut:
         except (DomainError, BearerError):
             return None
 
-    async def _read(self, listing: ListingRequest) -> ListedJobs | None:
+    async def _read(self, listing: ListingRequest) -> JobsPage | None:
         database = self.services.database
         if database.is_sqlite:
             return fast_page(database, listing)
+        if database.async_reads is not None:
+            return await fast_page_async(database.async_reads, listing)
         return await anyio.to_thread.run_sync(
             fast_page, database, listing, limiter=database.read_threads
         )

@@ -14,6 +14,8 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
+from process_center.storage.async_reads import AsyncReads
+
 T = TypeVar("T")
 
 
@@ -114,6 +116,10 @@ class Database:
             url, pool_size=pool_size, single_statements=True
         )
         self.is_sqlite = self.engine.dialect.name == "sqlite"
+        self._pool_size = pool_size
+        # PostgreSQL's single-statement reads on the event loop, once the
+        # app has started (``open_async_reads``); None until then.
+        self.async_reads: AsyncReads | None = None
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
         # Threads that read at once, no more than the pool holds connections:
         # past that, each extra thread would open (and close) a connection of
@@ -177,6 +183,18 @@ class Database:
                 session.begin(),
             ):
                 yield session
+
+    async def open_async_reads(self) -> None:
+        if self.is_sqlite or self.async_reads is not None:
+            return
+        reads = AsyncReads(self.url, pool_size=self._pool_size)
+        await reads.open()
+        self.async_reads = reads
+
+    async def close_async_reads(self) -> None:
+        reads, self.async_reads = self.async_reads, None
+        if reads is not None:
+            await reads.close()
 
     def dispose(self) -> None:
         with self._kept_lock:

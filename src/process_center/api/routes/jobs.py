@@ -30,10 +30,14 @@ from process_center.api.schemas import (
 )
 from process_center.api.services import Services, services_of
 from process_center.domain.permissions import READ_TENANTS
+from process_center.storage.async_reads import AsyncReads
 from process_center.storage.database import Database
 from process_center.storage.jobs import (
     JobFilter,
+    JobsPage,
     ListedJobs,
+    PostgresPages,
+    RenderedJobs,
     fast_pages,
     find_tenant,
     list_jobs,
@@ -44,22 +48,16 @@ router = APIRouter(tags=["Process Center"])
 JOBS_PATH = "/partner/external/v3/bm/customers/{customerId}/tenants/{tenantId}/process-center/jobs"
 
 
-def page_body(page: ListedJobs, paging: Paging) -> bytes:
-    body = {
-        "data": [
-            {"jobId": job_id, "type": job_type, "status": status}
-            for job_id, job_type, status in page.rows
-        ],
-        "metadata": {
-            "pageIndex": paging.page_index,
-            "pageSize": paging.page_size,
-            "totalCount": page.total_count,
-        },
+def page_body(page: JobsPage, paging: Paging) -> bytes:
+    metadata = {
+        "pageIndex": paging.page_index,
+        "pageSize": paging.page_size,
+        "totalCount": page.total_count,
     }
-    return orjson.dumps(body)
+    return b'{"data":%b,"metadata":%b}' % (page.items_json(), orjson.dumps(metadata))
 
 
-def page_response(page: ListedJobs, paging: Paging) -> Response:
+def page_response(page: JobsPage, paging: Paging) -> Response:
     return Response(page_body(page, paging), media_type="application/json")
 
 
@@ -168,7 +166,7 @@ async def _jobs_batch(request: Request, customerId: str, tenantId: str) -> Respo
     return response
 
 
-def fast_page(database: Database, listing: ListingRequest) -> ListedJobs | None:
+def fast_page(database: Database, listing: ListingRequest) -> JobsPage | None:
     """The page by the fewest statements, or None when only the general
     query can answer (see ``FastPages``)."""
     fast = fast_pages(database.engine.dialect.name)
@@ -184,7 +182,24 @@ def fast_page(database: Database, listing: ListingRequest) -> ListedJobs | None:
     )
 
 
-def read_page(database: Database, listing: ListingRequest) -> ListedJobs:
+async def fast_page_async(
+    reads: AsyncReads, listing: ListingRequest
+) -> RenderedJobs | None:
+    """``fast_page`` on PostgreSQL, on the event loop."""
+    pages = PostgresPages()
+    paging = listing.paging
+    return await reads.read(
+        lambda connection: pages.read_async(
+            connection,
+            listing.owner,
+            listing.job_filter,
+            paging.page_index,
+            paging.page_size,
+        )
+    )
+
+
+def read_page(database: Database, listing: ListingRequest) -> JobsPage:
     """The page, in a worker thread: the general query answers any filter
     and names a tenant that is not there."""
     page = None if database.is_sqlite else fast_page(database, listing)
