@@ -18,16 +18,17 @@ from sqlalchemy.engine import make_url
 
 T = TypeVar("T")
 
-# As for the threaded engine (storage/database.py): fail fast when the
-# server is away, and notice a peer that vanished in seconds.
-_CONNECT_OPTIONS: dict[str, Any] = {
+# Fail fast when the server is away, so callers get a 503 quickly instead of
+# hanging on a dead socket. A peer that vanished without closing (host down,
+# network cut) is noticed by TCP keepalives and the unacknowledged-data
+# timeout in seconds, not the kernel's default quarter of an hour.
+POSTGRES_CONNECT_OPTIONS: dict[str, Any] = {
     "connect_timeout": 3,
     "keepalives": 1,
     "keepalives_idle": 10,
     "keepalives_interval": 3,
     "keepalives_count": 3,
     "tcp_user_timeout": 10_000,
-    "autocommit": True,
 }
 
 
@@ -45,7 +46,7 @@ class AsyncReads:
             conninfo_of(url),
             min_size=1,
             max_size=pool_size,
-            kwargs=_CONNECT_OPTIONS,
+            kwargs={**POSTGRES_CONNECT_OPTIONS, "autocommit": True},
             # As long as the threaded pool waits before a request gets 503.
             timeout=5,
             open=False,

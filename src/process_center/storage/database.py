@@ -14,7 +14,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
-from process_center.storage.async_reads import AsyncReads
+from process_center.storage.async_reads import POSTGRES_CONNECT_OPTIONS, AsyncReads
 
 T = TypeVar("T")
 
@@ -37,19 +37,7 @@ def create_database_engine(
         parsed = parsed.set(drivername="postgresql+psycopg")
     connect_args: dict[str, Any] = {}
     if parsed.get_backend_name() == "postgresql":
-        # Fail fast when the server is away, so callers get a 503 quickly
-        # instead of hanging on a dead socket. A peer that vanished without
-        # closing (host down, network cut) is noticed by TCP keepalives and
-        # the unacknowledged-data timeout in seconds, not the kernel's
-        # default quarter of an hour.
-        connect_args = {
-            "connect_timeout": 3,
-            "keepalives": 1,
-            "keepalives_idle": 10,
-            "keepalives_interval": 3,
-            "keepalives_count": 3,
-            "tcp_user_timeout": 10_000,
-        }
+        connect_args = dict(POSTGRES_CONNECT_OPTIONS)
     options: dict[str, Any] = {}
     if single_statements:
         options["isolation_level"] = "AUTOCOMMIT"
