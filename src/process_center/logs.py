@@ -40,6 +40,7 @@ def configure_logging(level: str = "INFO", *, json: bool = True) -> None:
     logging._srcfile = None
     logging.logProcesses = False
     logging.logMultiprocessing = False
+    logging.logThreads = False
     handler = logging.StreamHandler(sys.stderr)
     if json:
         handler.setFormatter(JsonFormatter())

@@ -40,5 +40,7 @@ def serve(app: AppContext, host: str, port: int, workers: int, demo: bool) -> No
         port=port,
         workers=workers,
         log_config=None,
+        # Our own middleware logs each request once, with more to say.
+        access_log=False,
         timeout_graceful_shutdown=20,
     )
