@@ -1,0 +1,272 @@
+"""The ledger's write statements, in SQLAlchemy Core: few round trips each.
+
+A change locks its tenant's row first (see ``storage.ledger`` for why), in the
+same statement that checks the caller's scope and, on PostgreSQL, queues the
+NOTIFY that the commit sends. After the lock every statement takes a fresh
+snapshot, so the job rows read next are the latest committed ones and no
+other writer can touch them before this transaction ends.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import (
+    Connection,
+    Select,
+    bindparam,
+    exists,
+    func,
+    insert,
+    select,
+    update,
+)
+
+from process_center.domain.errors import NotFound
+from process_center.storage.jobs import find_tenant
+from process_center.storage.ledger import CHANGES_CHANNEL, EventRow
+from process_center.storage.models import Customer, Job, JobEvent, Tenant
+
+_jobs = Job.__table__
+_events = JobEvent.__table__
+_tenants = Tenant.__table__
+_customers = Customer.__table__
+
+
+@dataclass(frozen=True, slots=True)
+class JobState:
+    """A job's row as the ledger reads and rewrites it."""
+
+    job_id: UUID
+    tenant_id: UUID
+    type: int
+    status: int
+    progress: int | None
+    message: str | None
+    trigger_kind: str
+    trigger_ref: str | None
+    create_digest: str | None
+    version: int
+    created_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class NewEvent:
+    """A history entry to append; the store hands out its id."""
+
+    job_id: UUID
+    from_status: int | None
+    to_status: int
+    progress: int | None
+    message: str | None
+    actor: str | None
+    occurred_at: datetime
+
+
+_STATE_COLUMNS = (
+    _jobs.c.id,
+    _jobs.c.tenant_id,
+    _jobs.c.type,
+    _jobs.c.status,
+    _jobs.c.progress,
+    _jobs.c.message,
+    _jobs.c.trigger_kind,
+    _jobs.c.trigger_ref,
+    _jobs.c.create_digest,
+    _jobs.c.version,
+    _jobs.c.created_at,
+    _jobs.c.started_at,
+    _jobs.c.finished_at,
+)
+_HISTORY_COLUMNS = (
+    _events.c.id,
+    _events.c.from_status,
+    _events.c.to_status,
+    _events.c.progress,
+    _events.c.message,
+    _events.c.actor,
+    _events.c.occurred_at,
+)
+
+
+def _in_scope(partner_id: UUID, customer_id: UUID, tenant_id: UUID) -> Any:
+    customer_of_partner = exists().where(
+        _customers.c.id == customer_id, _customers.c.partner_id == partner_id
+    )
+    return (
+        (_tenants.c.id == tenant_id)
+        & (_tenants.c.customer_id == customer_id)
+        & customer_of_partner
+    )
+
+
+def _with_notify(connection: Connection, columns: list[Any], tenant_id: UUID) -> None:
+    # NOTIFY is transactional: queued now, sent only if the transaction commits.
+    if connection.dialect.name == "postgresql":
+        columns.append(func.pg_notify(CHANGES_CHANNEL, str(tenant_id)))
+
+
+def lock_tenant_in_scope(
+    connection: Connection,
+    partner_id: UUID,
+    customer_id: UUID,
+    tenant_id: UUID,
+    *,
+    announce: bool = True,
+) -> None:
+    """Lock the tenant's row if it is the partner's customer's; else NotFound."""
+    columns: list[Any] = [_tenants.c.id]
+    if announce:
+        _with_notify(connection, columns, tenant_id)
+    query = (
+        select(*columns)
+        .where(_in_scope(partner_id, customer_id, tenant_id))
+        .with_for_update()
+    )
+    if connection.execute(query).first() is None:
+        _raise_not_found(connection, partner_id, customer_id, tenant_id)
+
+
+def next_job_number(
+    connection: Connection, partner_id: UUID, customer_id: UUID, tenant_id: UUID
+) -> int:
+    """Hand out the tenant's next job number, locking its row; else NotFound."""
+    columns: list[Any] = [_tenants.c.job_seq]
+    _with_notify(connection, columns, tenant_id)
+    statement = (
+        update(_tenants)
+        .where(_in_scope(partner_id, customer_id, tenant_id))
+        .values(job_seq=_tenants.c.job_seq + 1, job_count=_tenants.c.job_count + 1)
+        .returning(*columns)
+    )
+    row = connection.execute(statement).first()
+    if row is None:
+        _raise_not_found(connection, partner_id, customer_id, tenant_id)
+    return int(row[0])
+
+
+def _raise_not_found(
+    connection: Connection, partner_id: UUID, customer_id: UUID, tenant_id: UUID
+) -> None:
+    # Only on the way out: find which of customer and tenant is missing.
+    find_tenant(connection, partner_id, customer_id, tenant_id)
+    raise NotFound(f"Tenant {tenant_id} was not found for customer {customer_id}.")
+
+
+def insert_job(connection: Connection, state: JobState, seq: int) -> None:
+    connection.execute(
+        insert(_jobs).values(
+            id=state.job_id,
+            tenant_id=state.tenant_id,
+            seq=seq,
+            type=state.type,
+            status=state.status,
+            progress=state.progress,
+            message=state.message,
+            trigger_kind=state.trigger_kind,
+            trigger_ref=state.trigger_ref,
+            create_digest=state.create_digest,
+            version=state.version,
+            created_at=state.created_at,
+            started_at=state.started_at,
+            finished_at=state.finished_at,
+        )
+    )
+
+
+def job_with_history(
+    connection: Connection, job_id: UUID, tenant_id: UUID | None = None
+) -> tuple[JobState, list[EventRow]] | None:
+    """The job and its history, oldest first, in one query. Without
+    ``tenant_id`` it is found in any tenant (the caller checks whose it is)."""
+    query: Select[Any] = (
+        select(*_STATE_COLUMNS, *_HISTORY_COLUMNS)
+        .outerjoin(_events, _events.c.job_id == _jobs.c.id)
+        .where(_jobs.c.id == job_id)
+        .order_by(_events.c.id)
+    )
+    if tenant_id is not None:
+        query = query.where(_jobs.c.tenant_id == tenant_id)
+    rows = connection.execute(query).all()
+    if not rows:
+        return None
+    state = JobState(*rows[0][: len(_STATE_COLUMNS)])
+    history = [
+        EventRow(row[13], job_id, state.type, *row[14:])
+        for row in rows
+        if row[13] is not None
+    ]
+    return state, history
+
+
+def job_states(
+    connection: Connection, tenant_id: UUID, job_ids: Collection[UUID]
+) -> dict[UUID, JobState]:
+    """The tenant's jobs among ``job_ids``; others' jobs are simply absent."""
+    query = select(*_STATE_COLUMNS).where(
+        _jobs.c.tenant_id == tenant_id, _jobs.c.id.in_(list(job_ids))
+    )
+    return {row[0]: JobState(*row) for row in connection.execute(query)}
+
+
+_SAVE_STATE = (
+    update(_jobs)
+    .where(_jobs.c.id == bindparam("b_id"), _jobs.c.tenant_id == bindparam("b_tenant"))
+    .values(
+        status=bindparam("b_status"),
+        progress=bindparam("b_progress"),
+        message=bindparam("b_message"),
+        version=bindparam("b_version"),
+        started_at=bindparam("b_started_at"),
+        finished_at=bindparam("b_finished_at"),
+    )
+)
+
+
+def save_changes(
+    connection: Connection,
+    tenant_id: UUID,
+    states: Sequence[JobState],
+    events: Sequence[NewEvent],
+) -> list[int]:
+    """Write the jobs' new states and append their events; the events' ids,
+    in the order given (so a job's events keep the order they happened in)."""
+    if states:
+        connection.execute(_SAVE_STATE, [_state_params(state) for state in states])
+    rows = connection.execute(
+        insert(_events).returning(_events.c.id, sort_by_parameter_order=True),
+        [_event_params(tenant_id, event) for event in events],
+    )
+    return [int(event_id) for event_id in rows.scalars()]
+
+
+def _state_params(state: JobState) -> dict[str, Any]:
+    return {
+        "b_id": state.job_id,
+        "b_tenant": state.tenant_id,
+        "b_status": state.status,
+        "b_progress": state.progress,
+        "b_message": state.message,
+        "b_version": state.version,
+        "b_started_at": state.started_at,
+        "b_finished_at": state.finished_at,
+    }
+
+
+def _event_params(tenant_id: UUID, event: NewEvent) -> dict[str, Any]:
+    return {
+        "job_id": event.job_id,
+        "tenant_id": tenant_id,
+        "from_status": event.from_status,
+        "to_status": event.to_status,
+        "progress": event.progress,
+        "message": event.message,
+        "actor": event.actor,
+        "occurred_at": event.occurred_at,
+    }
