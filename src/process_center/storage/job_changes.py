@@ -20,7 +20,6 @@ from sqlalchemy import (
     Connection,
     DateTime,
     Integer,
-    Select,
     SmallInteger,
     String,
     Uuid,
@@ -103,21 +102,38 @@ _HISTORY_COLUMNS = (
 )
 
 
-def _in_scope(partner_id: UUID, customer_id: UUID, tenant_id: UUID) -> Any:
-    customer_of_partner = exists().where(
-        _customers.c.id == customer_id, _customers.c.partner_id == partner_id
+# Statements are built once: building and keying one per call cost more CPU
+# than the round trip it makes.
+_SCOPE = (
+    (_tenants.c.id == bindparam("tenant", type_=Uuid()))
+    & (_tenants.c.customer_id == bindparam("customer", type_=Uuid()))
+    & exists().where(
+        _customers.c.id == bindparam("customer", type_=Uuid()),
+        _customers.c.partner_id == bindparam("partner", type_=Uuid()),
     )
-    return (
-        (_tenants.c.id == tenant_id)
-        & (_tenants.c.customer_id == customer_id)
-        & customer_of_partner
-    )
+)
+# NOTIFY is transactional: queued by the statement, sent only on commit.
+_NOTIFY = func.pg_notify(CHANGES_CHANNEL, bindparam("channel_payload", type_=String()))
+_LOCK = select(_tenants.c.id).where(_SCOPE).with_for_update()
+_LOCK_AND_NOTIFY = _LOCK.add_columns(_NOTIFY)
+_NEXT_NUMBER = (
+    update(_tenants)
+    .where(_SCOPE)
+    .values(job_seq=_tenants.c.job_seq + 1, job_count=_tenants.c.job_count + 1)
+    .returning(_tenants.c.job_seq)
+)
+_NEXT_NUMBER_AND_NOTIFY = _NEXT_NUMBER.returning(_NOTIFY)
 
 
-def _with_notify(connection: Connection, columns: list[Any], tenant_id: UUID) -> None:
-    # NOTIFY is transactional: queued now, sent only if the transaction commits.
-    if connection.dialect.name == "postgresql":
-        columns.append(func.pg_notify(CHANGES_CHANNEL, str(tenant_id)))
+def _scope_params(
+    partner_id: UUID, customer_id: UUID, tenant_id: UUID
+) -> dict[str, Any]:
+    return {
+        "partner": partner_id,
+        "customer": customer_id,
+        "tenant": tenant_id,
+        "channel_payload": str(tenant_id),
+    }
 
 
 def lock_tenant_in_scope(
@@ -129,15 +145,10 @@ def lock_tenant_in_scope(
     announce: bool = True,
 ) -> None:
     """Lock the tenant's row if it is the partner's customer's; else NotFound."""
-    columns: list[Any] = [_tenants.c.id]
-    if announce:
-        _with_notify(connection, columns, tenant_id)
-    query = (
-        select(*columns)
-        .where(_in_scope(partner_id, customer_id, tenant_id))
-        .with_for_update()
-    )
-    if connection.execute(query).first() is None:
+    notify = announce and connection.dialect.name == "postgresql"
+    query = _LOCK_AND_NOTIFY if notify else _LOCK
+    params = _scope_params(partner_id, customer_id, tenant_id)
+    if connection.execute(query, params).first() is None:
         _raise_not_found(connection, partner_id, customer_id, tenant_id)
 
 
@@ -145,15 +156,10 @@ def next_job_number(
     connection: Connection, partner_id: UUID, customer_id: UUID, tenant_id: UUID
 ) -> int:
     """Hand out the tenant's next job number, locking its row; else NotFound."""
-    columns: list[Any] = [_tenants.c.job_seq]
-    _with_notify(connection, columns, tenant_id)
-    statement = (
-        update(_tenants)
-        .where(_in_scope(partner_id, customer_id, tenant_id))
-        .values(job_seq=_tenants.c.job_seq + 1, job_count=_tenants.c.job_count + 1)
-        .returning(*columns)
-    )
-    row = connection.execute(statement).first()
+    notify = connection.dialect.name == "postgresql"
+    statement = _NEXT_NUMBER_AND_NOTIFY if notify else _NEXT_NUMBER
+    params = _scope_params(partner_id, customer_id, tenant_id)
+    row = connection.execute(statement, params).first()
     if row is None:
         _raise_not_found(connection, partner_id, customer_id, tenant_id)
     return int(row[0])
@@ -167,25 +173,40 @@ def _raise_not_found(
     raise NotFound(f"Tenant {tenant_id} was not found for customer {customer_id}.")
 
 
+_INSERT_JOB = insert(_jobs)
+
+
 def insert_job(connection: Connection, state: JobState, seq: int) -> None:
     connection.execute(
-        insert(_jobs).values(
-            id=state.job_id,
-            tenant_id=state.tenant_id,
-            seq=seq,
-            type=state.type,
-            status=state.status,
-            progress=state.progress,
-            message=state.message,
-            trigger_kind=state.trigger_kind,
-            trigger_ref=state.trigger_ref,
-            create_digest=state.create_digest,
-            version=state.version,
-            created_at=state.created_at,
-            started_at=state.started_at,
-            finished_at=state.finished_at,
-        )
+        _INSERT_JOB,
+        {
+            "id": state.job_id,
+            "tenant_id": state.tenant_id,
+            "seq": seq,
+            "type": state.type,
+            "status": state.status,
+            "progress": state.progress,
+            "message": state.message,
+            "trigger_kind": state.trigger_kind,
+            "trigger_ref": state.trigger_ref,
+            "create_digest": state.create_digest,
+            "version": state.version,
+            "created_at": state.created_at,
+            "started_at": state.started_at,
+            "finished_at": state.finished_at,
+        },
     )
+
+
+_WITH_HISTORY = (
+    select(*_STATE_COLUMNS, *_HISTORY_COLUMNS)
+    .outerjoin(_events, _events.c.job_id == _jobs.c.id)
+    .where(_jobs.c.id == bindparam("job", type_=Uuid()))
+    .order_by(_events.c.id)
+)
+_WITH_HISTORY_IN_TENANT = _WITH_HISTORY.where(
+    _jobs.c.tenant_id == bindparam("tenant", type_=Uuid())
+)
 
 
 def job_with_history(
@@ -193,15 +214,11 @@ def job_with_history(
 ) -> tuple[JobState, list[EventRow]] | None:
     """The job and its history, oldest first, in one query. Without
     ``tenant_id`` it is found in any tenant (the caller checks whose it is)."""
-    query: Select[Any] = (
-        select(*_STATE_COLUMNS, *_HISTORY_COLUMNS)
-        .outerjoin(_events, _events.c.job_id == _jobs.c.id)
-        .where(_jobs.c.id == job_id)
-        .order_by(_events.c.id)
-    )
-    if tenant_id is not None:
-        query = query.where(_jobs.c.tenant_id == tenant_id)
-    rows = connection.execute(query).all()
+    if tenant_id is None:
+        rows = connection.execute(_WITH_HISTORY, {"job": job_id}).all()
+    else:
+        params = {"job": job_id, "tenant": tenant_id}
+        rows = connection.execute(_WITH_HISTORY_IN_TENANT, params).all()
     if not rows:
         return None
     state = JobState(*rows[0][: len(_STATE_COLUMNS)])
@@ -213,14 +230,18 @@ def job_with_history(
     return state, history
 
 
+_STATES = select(*_STATE_COLUMNS).where(
+    _jobs.c.tenant_id == bindparam("tenant", type_=Uuid()),
+    _jobs.c.id.in_(bindparam("jobs", expanding=True, type_=Uuid())),
+)
+
+
 def job_states(
     connection: Connection, tenant_id: UUID, job_ids: Collection[UUID]
 ) -> dict[UUID, JobState]:
     """The tenant's jobs among ``job_ids``; others' jobs are simply absent."""
-    query = select(*_STATE_COLUMNS).where(
-        _jobs.c.tenant_id == tenant_id, _jobs.c.id.in_(list(job_ids))
-    )
-    return {row[0]: JobState(*row) for row in connection.execute(query)}
+    rows = connection.execute(_STATES, {"tenant": tenant_id, "jobs": list(job_ids)})
+    return {row[0]: JobState(*row) for row in rows}
 
 
 _SAVE_STATE = (
