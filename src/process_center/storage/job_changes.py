@@ -244,17 +244,45 @@ def job_states(
     return {row[0]: JobState(*row) for row in rows}
 
 
+# Bound parameter -> attribute, for the jobs' new states and for their events.
+_STATE_FIELDS = {
+    "new_job": "job_id",
+    "new_status": "status",
+    "new_progress": "progress",
+    "new_message": "message",
+    "new_version": "version",
+    "new_started": "started_at",
+    "new_finished": "finished_at",
+}
+_EVENT_FIELDS = {
+    "event_job": "job_id",
+    "event_from": "from_status",
+    "event_to": "to_status",
+    "event_progress": "progress",
+    "event_message": "message",
+    "event_actor": "actor",
+    "event_at": "occurred_at",
+}
+
+# SQLite: one row per parameter set; round trips cost nothing there.
 _SAVE_STATE = (
     update(_jobs)
-    .where(_jobs.c.id == bindparam("b_id"), _jobs.c.tenant_id == bindparam("b_tenant"))
+    .where(_jobs.c.id == bindparam("new_job"), _jobs.c.tenant_id == bindparam("tenant"))
     .values(
-        status=bindparam("b_status"),
-        progress=bindparam("b_progress"),
-        message=bindparam("b_message"),
-        version=bindparam("b_version"),
-        started_at=bindparam("b_started_at"),
-        finished_at=bindparam("b_finished_at"),
+        {
+            attribute: bindparam(name)
+            for name, attribute in _STATE_FIELDS.items()
+            if name != "new_job"
+        }
     )
+)
+_ADD_EVENTS = (
+    insert(_events)
+    .values(
+        {attribute: bindparam(name) for name, attribute in _EVENT_FIELDS.items()}
+        | {"tenant_id": bindparam("tenant")}
+    )
+    .returning(_events.c.id, sort_by_parameter_order=True)
 )
 
 
@@ -273,13 +301,13 @@ _TENANT = bindparam("tenant", type_=Uuid())
 # new text for every batch size.
 _moved = (
     func.unnest(
-        _array("job_ids", Uuid()),
-        _array("statuses", _SMALL),
-        _array("progresses", _SMALL),
-        _array("messages", _TEXT),
-        _array("versions", Integer()),
-        _array("started", _MOMENT),
-        _array("finished", _MOMENT),
+        _array("new_job", Uuid()),
+        _array("new_status", _SMALL),
+        _array("new_progress", _SMALL),
+        _array("new_message", _TEXT),
+        _array("new_version", Integer()),
+        _array("new_started", _MOMENT),
+        _array("new_finished", _MOMENT),
     )
     .table_valued(
         "id", "status", "progress", "message", "version", "started_at", "finished_at"
@@ -288,13 +316,13 @@ _moved = (
 )
 _added = (
     func.unnest(
-        _array("event_job_ids", Uuid()),
-        _array("from_statuses", _SMALL),
-        _array("to_statuses", _SMALL),
-        _array("event_progresses", _SMALL),
-        _array("event_messages", _TEXT),
-        _array("actors", _TEXT),
-        _array("occurred", _MOMENT),
+        _array("event_job", Uuid()),
+        _array("event_from", _SMALL),
+        _array("event_to", _SMALL),
+        _array("event_progress", _SMALL),
+        _array("event_message", _TEXT),
+        _array("event_actor", _TEXT),
+        _array("event_at", _MOMENT),
         # Ids are drawn in this order, so a job's events keep theirs.
     )
     .table_valued(
@@ -359,63 +387,23 @@ def save_changes(
     """Write the jobs' new states and append their events; the events' ids,
     in the order given (so a job's events keep the order they happened in)."""
     if connection.dialect.name == "postgresql":
-        params = _state_arrays(states) | _event_arrays(events) | {"tenant": tenant_id}
-        rows = connection.execute(_SAVE_ALL, params)
+        params = _arrays(states, _STATE_FIELDS) | _arrays(events, _EVENT_FIELDS)
+        rows = connection.execute(_SAVE_ALL, params | {"tenant": tenant_id})
         return [int(event_id) for event_id in rows.scalars()]
     if states:
-        connection.execute(_SAVE_STATE, [_state_params(state) for state in states])
-    rows = connection.execute(
-        insert(_events).returning(_events.c.id, sort_by_parameter_order=True),
-        [_event_params(tenant_id, event) for event in events],
-    )
+        connection.execute(_SAVE_STATE, _rows(states, _STATE_FIELDS, tenant_id))
+    rows = connection.execute(_ADD_EVENTS, _rows(events, _EVENT_FIELDS, tenant_id))
     return [int(event_id) for event_id in rows.scalars()]
 
 
-def _state_arrays(states: Sequence[JobState]) -> dict[str, list[Any]]:
-    return {
-        "job_ids": [state.job_id for state in states],
-        "statuses": [state.status for state in states],
-        "progresses": [state.progress for state in states],
-        "messages": [state.message for state in states],
-        "versions": [state.version for state in states],
-        "started": [state.started_at for state in states],
-        "finished": [state.finished_at for state in states],
-    }
+def _arrays(items: Sequence[object], fields: dict[str, str]) -> dict[str, list[Any]]:
+    return {name: [getattr(item, a) for item in items] for name, a in fields.items()}
 
 
-def _event_arrays(events: Sequence[NewEvent]) -> dict[str, list[Any]]:
-    return {
-        "event_job_ids": [event.job_id for event in events],
-        "from_statuses": [event.from_status for event in events],
-        "to_statuses": [event.to_status for event in events],
-        "event_progresses": [event.progress for event in events],
-        "event_messages": [event.message for event in events],
-        "actors": [event.actor for event in events],
-        "occurred": [event.occurred_at for event in events],
-    }
-
-
-def _state_params(state: JobState) -> dict[str, Any]:
-    return {
-        "b_id": state.job_id,
-        "b_tenant": state.tenant_id,
-        "b_status": state.status,
-        "b_progress": state.progress,
-        "b_message": state.message,
-        "b_version": state.version,
-        "b_started_at": state.started_at,
-        "b_finished_at": state.finished_at,
-    }
-
-
-def _event_params(tenant_id: UUID, event: NewEvent) -> dict[str, Any]:
-    return {
-        "job_id": event.job_id,
-        "tenant_id": tenant_id,
-        "from_status": event.from_status,
-        "to_status": event.to_status,
-        "progress": event.progress,
-        "message": event.message,
-        "actor": event.actor,
-        "occurred_at": event.occurred_at,
-    }
+def _rows(
+    items: Sequence[object], fields: dict[str, str], tenant_id: UUID
+) -> list[dict[str, Any]]:
+    return [
+        {name: getattr(item, a) for name, a in fields.items()} | {"tenant": tenant_id}
+        for item in items
+    ]
