@@ -245,13 +245,15 @@ class Ledger:
     ) -> list[ChangeOutcome]:
         """Apply each change in order, in one transaction, as if each were sent
         on its own: a refused change is left out and the rest still apply."""
+        _check_each_changes_something(requests)
         with self.database.transaction() as connection:
             lock_tenant_in_scope(connection, *_ids(scope))
             states = job_states(
                 connection, scope.tenant_id, {item.job_id for item in requests}
             )
             outcomes, events = _plan(scope, states, requests, utcnow())
-            changed = [states[job_id] for job_id in {e.job_id: 0 for e in events}]
+            changed_ids = dict.fromkeys(event.job_id for event in events)
+            changed = [states[job_id] for job_id in changed_ids]
             if events:
                 save_changes(connection, scope.tenant_id, changed, events)
         if events:
@@ -277,6 +279,15 @@ class Ledger:
 
 def _ids(scope: TenantScope) -> tuple[UUID, UUID, UUID]:
     return scope.partner_id, scope.customer_id, scope.tenant_id
+
+
+def _check_each_changes_something(requests: list[ChangeRequest]) -> None:
+    for number, request in enumerate(requests):
+        if request.change.is_empty:
+            raise InvalidInput(
+                f"Change {number} changes nothing.",
+                {f"changes.{number}": ["Give status, progress or message."]},
+            )
 
 
 def _job_not_found(job_id: UUID, scope: TenantScope) -> NotFound:
