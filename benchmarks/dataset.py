@@ -19,7 +19,7 @@ from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from sqlalchemy import Connection, Engine, bindparam, insert, text
+from sqlalchemy import Connection, Engine, bindparam, insert, text, update
 from sqlalchemy.engine import make_url
 from sqlalchemy.types import Uuid
 
@@ -28,7 +28,7 @@ from process_center.identity.apps import add_secret, create_app
 from process_center.storage import directory
 from process_center.storage.database import Database
 from process_center.storage.migrate import upgrade
-from process_center.storage.models import Customer, Tenant, utcnow
+from process_center.storage.models import Customer, Job, Tenant, utcnow
 
 logger = logging.getLogger("benchmarks.dataset")
 
@@ -431,3 +431,48 @@ def _without_indexes(
         "indexes_rebuilt",
         extra={"count": len(ddl), "seconds": round(time.perf_counter() - started, 1)},
     )
+
+
+def add_waiting_jobs(
+    url: str, job_ids: Sequence[tuple[TenantRef, list[uuid.UUID]]]
+) -> None:
+    """Add Waiting jobs with the given IDs at the head of each tenant's
+    numbering, counters kept true, for a scenario that moves them."""
+    database = Database(url, pool_size=1)
+    try:
+        with database.transaction() as connection:
+            for tenant, ids in job_ids:
+                _add_waiting(connection, tenant, ids)
+    finally:
+        database.dispose()
+
+
+def _add_waiting(
+    connection: Connection, tenant: TenantRef, ids: list[uuid.UUID]
+) -> None:
+    tenants = Tenant.__table__
+    tenant_id = uuid.UUID(tenant.tenant_id)
+    last = connection.execute(
+        update(tenants)
+        .where(tenants.c.id == tenant_id)
+        .values(
+            job_seq=tenants.c.job_seq + len(ids),
+            job_count=tenants.c.job_count + len(ids),
+        )
+        .returning(tenants.c.job_seq)
+    ).scalar_one()
+    now = utcnow()
+    rows = [
+        {
+            "id": job_id,
+            "tenant_id": tenant_id,
+            "seq": last - len(ids) + number,
+            "type": 7,
+            "status": 0,
+            "trigger_kind": "system",
+            "version": 1,
+            "created_at": now,
+        }
+        for number, job_id in enumerate(ids, start=1)
+    ]
+    connection.execute(insert(Job), rows)

@@ -26,6 +26,7 @@ from benchmarks.driver import (
 )
 from benchmarks.scenarios import (
     Scenario,
+    batch_write_scenario,
     fetch_token,
     mixed_scenario,
     read_scenarios,
@@ -124,6 +125,7 @@ def _one_round(
             mixed = mixed_scenario(manifest, token)
             _measure(server, mixed, options, report, results, progress)
     scenarios.append(write_scenario(manifest, token))
+    scenarios.append(batch_write_scenario(manifest, token))
     with _server(manifest, options) as server:
         for scenario in scenarios:
             if _wanted(options, scenario.name):
@@ -166,14 +168,15 @@ def _drive(
     warm_up: bool = False,
     watch_pid: int | None = None,
 ) -> LoadResult:
-    script = lua_script(scenario.requests, scenario.writes)
     seconds = options.warm_up_seconds if warm_up else options.seconds
+    writes = scenario.prepare(seconds) if scenario.prepare else scenario.writes
+    script = lua_script(scenario.requests, writes)
     started = time.monotonic()
     result = run_wrk(
         url,
         script,
         seconds=seconds,
-        connections=options.connections,
+        connections=scenario.connections or options.connections,
         watch_pid=watch_pid,
     )
     if result.seconds == 0:

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import json
+import secrets
+import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
 import httpx
 
-from benchmarks.dataset import Manifest, TenantRef
+from benchmarks.dataset import Manifest, TenantRef, add_waiting_jobs
 from benchmarks.driver import HttpRequest, lua_string
 
 JOBS_PATH = (
@@ -31,6 +34,11 @@ class Scenario:
     # The scenario whose throughput this one's target is a share of.
     baseline: str = "ceiling"
     writes: str | None = field(default=None, compare=False)
+    # Makes a fresh ``writes`` script for a run of so many seconds, for writes
+    # that use things up (the batch scenario's Waiting jobs).
+    prepare: Callable[[float], str] | None = field(default=None, compare=False)
+    # Connections, when the scenario's client would hold fewer than the run's.
+    connections: int | None = None
 
 
 def fetch_token(base_url: str, manifest: Manifest) -> str:
@@ -214,4 +222,122 @@ def write_scenario(manifest: Manifest, token: str, tenants: int = 200) -> Scenar
         f"Job create + 2 transitions over {len(chosen)} tenants (transitions/s)",
         (),
         writes=script,
+    )
+
+
+_WRITES_BATCH = """
+-- Each request starts and finishes a run of one tenant's Waiting jobs in one
+-- batch: every job twice, status 1 then 2. Jobs are named by the scenario
+-- (a prefix per tenant, a counter in hex), so the script needs no lists.
+local tenants = {
+%(tenants)s
+}
+local common = {["Content-Type"] = "application/json", ["Authorization"] = %(auth)s}
+local per_tenant = %(per_tenant)d
+local run = %(run)d
+local next_job = {}
+local turn = 0
+transitions = 0
+
+local function job_id(tenant, number)
+  return string.format("%%s%%012x", tenant[2], number %% per_tenant)
+end
+
+request = function()
+  turn = turn %% #tenants + 1
+  local tenant = tenants[turn]
+  local first = next_job[turn] or 0
+  next_job[turn] = first + run
+  local changes = {}
+  for status = 1, 2 do
+    for number = first, first + run - 1 do
+      changes[#changes + 1] = '{"jobId":"' .. job_id(tenant, number)
+        .. '","status":' .. status .. '}'
+    end
+  end
+  return wrk.format("POST", tenant[1], common,
+    '{"changes":[' .. table.concat(changes, ",") .. ']}')
+end
+
+response = function(status, headers, body)
+  if status == 200 then
+    local _, applied = string.gsub(body, '"status":200', "")
+    transitions = transitions + applied
+  end
+end
+"""
+# Jobs started and finished per request: 500 changes, the most a batch takes.
+BATCH_RUN = 250
+
+
+@dataclass(frozen=True)
+class BatchJobs:
+    """The Waiting jobs a batch scenario moves, named so its script can too."""
+
+    tenants: list[TenantRef]
+    per_tenant: int
+    run_tag: int
+
+    def prefix(self, index: int) -> str:
+        return f"{self.run_tag:08x}-{index:04x}-4000-8000-"
+
+    def job_ids(self) -> list[tuple[TenantRef, list[uuid.UUID]]]:
+        return [
+            (
+                tenant,
+                [
+                    uuid.UUID(f"{self.prefix(index)}{number:012x}")
+                    for number in range(self.per_tenant)
+                ],
+            )
+            for index, tenant in enumerate(self.tenants)
+        ]
+
+
+def batch_jobs(manifest: Manifest, seconds: float, tenants: int = 20) -> BatchJobs:
+    """Enough Waiting jobs for ``seconds`` at up to 6,000 jobs (12,000
+    transitions) per second; past that the script reuses them, and the
+    repeated changes are refused (409) and not counted."""
+    chosen = sorted(manifest.tenants, key=lambda tenant: tenant.tenant_id)[:tenants]
+    per_tenant = max(BATCH_RUN, int(6_000 * seconds / len(chosen)))
+    return BatchJobs(chosen, per_tenant, secrets.randbits(32))
+
+
+def _changes_path(tenant: TenantRef) -> str:
+    path = JOBS_PATH.format(customer=tenant.customer_id, tenant=tenant.tenant_id)
+    return path + "/changes"
+
+
+def _batch_script(jobs: BatchJobs, token: str) -> str:
+    rows = ",\n".join(
+        f"  {{{lua_string(_changes_path(t))}, {lua_string(jobs.prefix(index))}}}"
+        for index, t in enumerate(jobs.tenants)
+    )
+    return _WRITES_BATCH % {
+        "tenants": rows,
+        "auth": lua_string("Bearer " + token),
+        "per_tenant": jobs.per_tenant,
+        "run": BATCH_RUN,
+    }
+
+
+def batch_write_scenario(
+    manifest: Manifest, token: str, connections: int = 8
+) -> Scenario:
+    """Jobs started and finished through the batch of changes (the ledger API),
+    by a producer holding a few connections. Each run gets Waiting jobs of its
+    own, added to the store just before it starts."""
+
+    def prepare(seconds: float) -> str:
+        jobs = batch_jobs(manifest, seconds)
+        add_waiting_jobs(manifest.database_url, jobs.job_ids())
+        return _batch_script(jobs, token)
+
+    return Scenario(
+        "writes_batch",
+        f"Jobs started + finished, {BATCH_RUN} per batch of changes, "
+        f"{connections} connections (transitions/s)",
+        (),
+        prepare=prepare,
+        connections=connections,
     )

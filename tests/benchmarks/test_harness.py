@@ -112,19 +112,27 @@ def test_load_run_drives_the_real_server_without_errors(
         rounds=1,
         connections=4,
         warm_up_seconds=0,
-        only=("first_page", "id_filter", "token", "writes"),
+        only=("first_page", "id_filter", "token", "writes", "writes_batch"),
         mixed=False,
     )
     report = run.run(generated, options, progress=lambda _: None)
 
     (results,) = report.rounds
-    assert set(results) == {"ceiling", "first_page", "id_filter", "token", "writes"}
+    assert set(results) == {
+        "ceiling",
+        "first_page",
+        "id_filter",
+        "token",
+        "writes",
+        "writes_batch",
+    }
     for name, result in results.items():
         assert result.requests > 0, name
         assert result.errors == 0, name
     assert results["first_page"].cpu_us > 0
     # Every job created is started and finished: the script follows each one.
     assert results["writes"].transitions > 0
+    assert results["writes_batch"].transitions > 0
     assert "| First page (100)" in run.markdown_table(report)
 
 

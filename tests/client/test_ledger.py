@@ -15,6 +15,7 @@ from process_center.client import (
     Conflict,
     JobStatus,
     JobType,
+    JobUpdate,
     PreconditionFailed,
 )
 from process_center.domain.permissions import TENANT_READWRITE
@@ -181,3 +182,70 @@ def test_async_client_creates_and_reads(
             return changes[-1].status
 
     assert anyio.run(run) is JobStatus.SKIPPED
+
+
+class TestUpdateMany:
+    def test_applies_in_order_and_reports_each_outcome(
+        self, writer: Client, world: World
+    ) -> None:
+        job = writer.jobs.create(world.customer_id, world.tenant_id, JobType.DEPLOY)
+        unknown = uuid.uuid4()
+
+        results = writer.jobs.update_many(
+            world.customer_id,
+            world.tenant_id,
+            [
+                JobUpdate(job.job_id, status=JobStatus.IN_PROGRESS, if_match=1),
+                JobUpdate(unknown, progress=5),
+                JobUpdate(job.job_id, progress=40, if_match=1),
+                JobUpdate(job.job_id, status=JobStatus.FINISHED, message="done"),
+            ],
+        )
+
+        assert [result.status for result in results] == [200, 404, 412, 200]
+        assert [result.job_id for result in results][:2] == [job.job_id, unknown]
+        finished = results[3].job
+        assert finished is not None and finished.status is JobStatus.FINISHED
+        assert finished.message == "done" and finished.version == 3
+        refused = results[2].problem
+        assert refused is not None and "version 2" in refused.detail
+        assert not results[1].applied and results[1].job is None
+
+    def test_refuses_more_updates_than_a_batch_holds(
+        self, writer: Client, world: World
+    ) -> None:
+        updates = [JobUpdate(uuid.uuid4(), progress=1)] * 501
+
+        with pytest.raises(ValueError, match="1 to 500"):
+            writer.jobs.update_many(world.customer_id, world.tenant_id, updates)
+
+    def test_refuses_an_update_that_changes_nothing(
+        self, writer: Client, world: World
+    ) -> None:
+        with pytest.raises(ValueError, match="status, progress or message"):
+            writer.jobs.update_many(
+                world.customer_id, world.tenant_id, [JobUpdate(uuid.uuid4())]
+            )
+
+    def test_async_client_sends_the_same_batch(
+        self, live_server: LiveServer, writer_app: Registration, world: World
+    ) -> None:
+        async def run() -> list[int]:
+            async with AsyncClient(
+                live_server.url,
+                live_server.url,
+                client_id=str(writer_app.client_id),
+                client_secret=writer_app.client_secret,
+            ) as pc:
+                job = await pc.jobs.create(world.customer_id, world.tenant_id, 2)
+                results = await pc.jobs.update_many(
+                    world.customer_id,
+                    world.tenant_id,
+                    [
+                        JobUpdate(job.job_id, status=JobStatus.IN_PROGRESS),
+                        JobUpdate(job.job_id, status=JobStatus.IN_PROGRESS),
+                    ],
+                )
+                return [result.status for result in results]
+
+        assert anyio.run(run) == [200, 409]

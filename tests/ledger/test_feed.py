@@ -99,6 +99,22 @@ def test_stream_without_last_event_id_starts_with_the_next_change(
     }
 
 
+def test_a_batch_of_changes_reaches_the_stream_in_order(
+    watcher: httpx.Client, writer: httpx.Client, world: World
+) -> None:
+    job_id = writer.post(ledger_path(world), json={"type": 3}).json()["jobId"]
+    changes = [{"jobId": job_id, "status": 1}, {"jobId": job_id, "status": 2}]
+
+    with connect_sse(watcher, "GET", events_path(world)) as source:
+        sent = writer.post(ledger_path(world) + "/changes", json={"changes": changes})
+        events = job_events(source.iter_sse(), 2)
+
+    assert [item["status"] for item in sent.json()["results"]] == [200, 200]
+    moves = [(e.json()["fromStatus"], e.json()["status"]) for e in events]
+    assert moves == [(0, 1), (1, 2)]
+    assert int(events[0].id) < int(events[1].id)
+
+
 @pytest.mark.parametrize("via", ["header", "query"])
 def test_last_event_id_resumes_after_that_event(
     watcher: httpx.Client, writer: httpx.Client, world: World, via: str

@@ -128,3 +128,29 @@ def test_racing_creates_with_one_job_id_make_one_job(
     codes = sorted(response.status_code for response in responses)
     assert codes == [200] * (WRITERS - 1) + [201]
     assert writer.post(world.jobs_path).json()["metadata"]["totalCount"] == 1
+
+
+def test_batches_and_patches_racing_one_transition_let_one_win(
+    live_server: LiveServer, writer: httpx.Client, write_token: str, world: World
+) -> None:
+    job_id = new_job(writer, world)
+    path = ledger_path(world, job_id)
+    batch = {"changes": [{"jobId": job_id, "status": 1}]}
+    batches = [
+        partial(httpx.Client.post, url=ledger_path(world) + "/changes", json=batch)
+    ] * (WRITERS // 2)
+
+    responses = race(
+        live_server,
+        write_token,
+        batches + patches(path, [{"status": 1}] * (WRITERS - len(batches))),
+    )
+
+    codes = [
+        r.json()["results"][0]["status"]
+        if r.request.method == "POST"
+        else r.status_code
+        for r in responses
+    ]
+    assert sorted(codes) == [200] + [409] * (WRITERS - 1)
+    assert [entry["status"] for entry in writer.get(path).json()["history"]] == [0, 1]

@@ -344,4 +344,5 @@ def test_openapi_describes_the_ledger_with_resolvable_schemas(
 
     refs = set(re.findall(r'"#/components/schemas/([^"]+)"', json.dumps(document)))
     assert {"JobCreateRequest", "JobPatchRequest", "JobDetailResponse"} <= refs
+    assert {"JobChangesRequest", "JobChangeItem", "JobChangesResponse"} <= refs
     assert refs <= set(document["components"]["schemas"])

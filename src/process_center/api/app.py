@@ -128,10 +128,13 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
         )
         schemas = document.setdefault("components", {}).setdefault("schemas", {})
         for model in (Problem, OAuthErrorResponse, *_body_models()):
-            schemas.setdefault(
-                model.__name__,
-                model.model_json_schema(ref_template="#/components/schemas/{model}"),
+            schema = model.model_json_schema(
+                ref_template="#/components/schemas/{model}"
             )
+            # Nested models become components of their own, where refs point.
+            for name, nested in schema.pop("$defs", {}).items():
+                schemas.setdefault(name, nested)
+            schemas.setdefault(model.__name__, schema)
         complete_responses(document)
         app.openapi_schema = document
     return app.openapi_schema
@@ -139,10 +142,17 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
 
 def _body_models() -> tuple[type, ...]:
     from process_center.api.schemas import (
+        JobChangesRequest,
         JobCreateRequest,
         JobPatchRequest,
         JobsBatchRequest,
         TenantsBatchRequest,
     )
 
-    return (JobsBatchRequest, TenantsBatchRequest, JobCreateRequest, JobPatchRequest)
+    return (
+        JobsBatchRequest,
+        TenantsBatchRequest,
+        JobCreateRequest,
+        JobPatchRequest,
+        JobChangesRequest,
+    )

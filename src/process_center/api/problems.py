@@ -136,6 +136,17 @@ def domain_status(error: DomainError) -> int:
     return next(code for kind, code in _DOMAIN_STATUS if isinstance(error, kind))
 
 
+def item_problem(error: DomainError) -> dict[str, Any]:
+    """A problem detail for one item of a batch, inside a 200 response."""
+    status = domain_status(error)
+    return {
+        "type": "about:blank",
+        "title": HTTPStatus(status).phrase,
+        "status": status,
+        "detail": error.detail,
+    }
+
+
 async def _domain_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, DomainError)
     status = domain_status(exc)

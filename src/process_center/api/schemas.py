@@ -6,7 +6,9 @@ from __future__ import annotations
 from typing import Any, Literal
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from process_center.ledger.service import MAX_CHANGES
 
 
 class JobsBatchRequest(BaseModel):
@@ -202,7 +204,7 @@ class JobHistoryEntry(BaseModel):
     occurredAt: str
 
 
-class JobDetailResponse(BaseModel):
+class JobStateResponse(BaseModel):
     jobId: str
     type: int
     status: int
@@ -215,7 +217,62 @@ class JobDetailResponse(BaseModel):
     version: int = Field(
         description="Grows with every change; the ETag is its quoted value."
     )
+
+
+class JobDetailResponse(JobStateResponse):
     history: list[JobHistoryEntry]
+
+
+class JobChangeItem(JobPatchRequest):
+    """One change of a batch: a PATCH body with the job it is for."""
+
+    jobId: UUID = Field(strict=False, description="The job to change.")
+    ifMatch: int | None = Field(
+        default=None,
+        ge=1,
+        description="The version the job must be at (its ETag, unquoted); "
+        "otherwise this change is refused with 412.",
+    )
+
+    @model_validator(mode="after")
+    def _changes_something(self) -> JobChangeItem:
+        if not self.model_fields_set & {"status", "progress", "message"}:
+            raise ValueError("give at least one of status, progress, message")
+        return self
+
+
+class JobChangesRequest(BaseModel):
+    """Changes to apply in order, in one transaction."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    changes: list[JobChangeItem] = Field(
+        min_length=1,
+        max_length=MAX_CHANGES,
+        description="Applied in order; a job may appear more than once.",
+    )
+
+
+class ItemProblem(BaseModel):
+    type: str
+    title: str
+    status: int
+    detail: str
+
+
+class JobChangeResult(BaseModel):
+    jobId: str
+    status: int = Field(description="200 applied; 404, 409 or 412 refused.")
+    job: JobStateResponse | None = Field(
+        default=None, description="The job as this change left it (when 200)."
+    )
+    problem: ItemProblem | None = Field(
+        default=None, description="Why the change was refused (otherwise)."
+    )
+
+
+class JobChangesResponse(BaseModel):
+    results: list[JobChangeResult] = Field(description="One per change, in order.")
 
 
 # Any request can meet these: a slow or oversized body, a fault of ours, the

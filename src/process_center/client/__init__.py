@@ -38,9 +38,12 @@ from process_center.client._models import (
     Job,
     JobStatus,
     JobType,
+    JobUpdate,
+    JobUpdateResult,
     Page,
     Tenant,
     Trigger,
+    UpdateProblem,
 )
 from process_center.client._retry import NO_RETRIES, Retries
 
@@ -61,6 +64,8 @@ __all__ = [
     "Job",
     "JobStatus",
     "JobType",
+    "JobUpdate",
+    "JobUpdateResult",
     "Jobs",
     "NotFound",
     "Page",
@@ -79,5 +84,6 @@ __all__ = [
     "Trigger",
     "Unauthorized",
     "UnexpectedResponse",
+    "UpdateProblem",
     "WaitTimedOut",
 ]

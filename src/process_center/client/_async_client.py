@@ -15,7 +15,7 @@ from process_center.client import _calls as calls
 from process_center.client._base import BaseClient, ClientOptions
 from process_center.client._calls import Call, Pager
 from process_center.client._errors import ProcessCenterError
-from process_center.client._models import Job, Page, Tenant
+from process_center.client._models import Job, JobUpdate, JobUpdateResult, Page, Tenant
 from process_center.client._retry import transport_error
 from process_center.domain.jobs import JobStatus, JobType
 
@@ -215,6 +215,20 @@ class AsyncJobs:
                 message=message,
                 if_match=if_match,
             )
+        )
+
+    async def update_many(
+        self,
+        customer_id: UUID | str,
+        tenant_id: UUID | str,
+        updates: Iterable[JobUpdate],
+    ) -> list[JobUpdateResult]:
+        """Apply up to 500 changes to the tenant's jobs in one request and one
+        transaction, in order. A change the server refuses (unknown job, illegal
+        move, stale ``if_match``) is left out and reported in its result; the
+        others still apply."""
+        return await self._client.send(
+            calls.update_jobs(customer_id, tenant_id, updates)
         )
 
     async def watch(

@@ -10,8 +10,16 @@ from datetime import datetime
 from typing import Any, Generic, TypeVar
 from uuid import UUID
 
-from process_center.client._errors import NotFound, WaitTimedOut
-from process_center.client._models import Job, Page, Tenant, parse_model, parse_page
+from process_center.client._errors import NotFound, UnexpectedResponse, WaitTimedOut
+from process_center.client._models import (
+    Job,
+    JobUpdate,
+    JobUpdateResult,
+    Page,
+    Tenant,
+    parse_model,
+    parse_page,
+)
 from process_center.domain.jobs import JobStatus, JobType
 
 T = TypeVar("T")
@@ -20,6 +28,7 @@ JOBS_PATH = (
 )
 TENANTS_PATH = "/partner/external/v3/bm/tenants/batch"
 MAX_PAGE_SIZE = 100
+MAX_UPDATES = 500
 
 
 @dataclass(frozen=True, slots=True)
@@ -176,6 +185,35 @@ def update_job(
         headers=headers,
         idempotent=if_match is not None,
     )
+
+
+def update_jobs(
+    customer_id: UUID | str, tenant_id: UUID | str, updates: Iterable[JobUpdate]
+) -> Call[list[JobUpdateResult]]:
+    changes = [update.body() for update in updates]
+    if not 1 <= len(changes) <= MAX_UPDATES:
+        raise ValueError(
+            f"Send 1 to {MAX_UPDATES} updates at once, not {len(changes)}."
+        )
+    return Call(
+        "POST",
+        _jobs_path(customer_id, tenant_id) + "/changes",
+        _parse_update_results,
+        json={"changes": changes},
+        # Only a batch whose every change names its version cannot apply twice.
+        idempotent=all("ifMatch" in change for change in changes),
+    )
+
+
+def _parse_update_results(
+    document: Any, _headers: dict[str, str]
+) -> list[JobUpdateResult]:
+    if not isinstance(document, dict) or not isinstance(document.get("results"), list):
+        raise UnexpectedResponse("The server sent no 'results' array for the updates.")
+    return [
+        parse_model(JobUpdateResult, item, "update result")
+        for item in document["results"]
+    ]
 
 
 def tenants_page(

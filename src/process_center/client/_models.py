@@ -13,7 +13,18 @@ from pydantic.alias_generators import to_camel
 from process_center.client._errors import UnexpectedResponse
 from process_center.domain.jobs import JobStatus, JobType
 
-__all__ = ["Change", "Job", "JobStatus", "JobType", "Page", "Tenant", "Trigger"]
+__all__ = [
+    "Change",
+    "Job",
+    "JobStatus",
+    "JobType",
+    "JobUpdate",
+    "JobUpdateResult",
+    "Page",
+    "Tenant",
+    "Trigger",
+    "UpdateProblem",
+]
 
 
 class _Wire(BaseModel):
@@ -64,6 +75,57 @@ class Job(_Wire):
     @property
     def is_terminal(self) -> bool:
         return self.status.is_terminal
+
+
+@dataclass(frozen=True, slots=True)
+class JobUpdate:
+    """One change of a batch sent with ``update_many``: what a single ``update``
+    takes, with the job it is for. ``if_match`` is the version the job must be
+    at (its ETag without the quotes)."""
+
+    job_id: UUID | str
+    status: JobStatus | int | None = None
+    progress: int | None = None
+    message: str | None = None
+    if_match: int | None = None
+
+    def body(self) -> dict[str, Any]:
+        body: dict[str, Any] = {"jobId": str(self.job_id)}
+        if self.status is not None:
+            body["status"] = int(JobStatus(self.status))
+        if self.progress is not None:
+            body["progress"] = self.progress
+        if self.message is not None:
+            body["message"] = self.message
+        if len(body) == 1:
+            raise ValueError(
+                f"Give the change of job {self.job_id} a status, progress or message."
+            )
+        if self.if_match is not None:
+            body["ifMatch"] = self.if_match
+        return body
+
+
+class UpdateProblem(_Wire):
+    """Why the server refused one change of a batch."""
+
+    status: int
+    title: str
+    detail: str
+
+
+class JobUpdateResult(_Wire):
+    """The outcome of one change of a batch: ``status`` 200 and the ``job`` as
+    it left it (without history), or 404, 409 or 412 and the ``problem``."""
+
+    job_id: UUID
+    status: int
+    job: Job | None = None
+    problem: UpdateProblem | None = None
+
+    @property
+    def applied(self) -> bool:
+        return self.status == 200
 
 
 class Tenant(_Wire):

@@ -21,6 +21,12 @@ def iso_utc(moment: datetime | None) -> str | None:
 
 
 def detail_json(detail: JobDetail) -> dict[str, Any]:
+    history = [history_json(event) for event in detail.history]
+    return state_json(detail) | {"history": history}
+
+
+def state_json(detail: JobDetail) -> dict[str, Any]:
+    """The job without its history."""
     return {
         "jobId": str(detail.job_id),
         "type": detail.job_type,
@@ -32,7 +38,6 @@ def detail_json(detail: JobDetail) -> dict[str, Any]:
         "startedAt": iso_utc(detail.started_at),
         "finishedAt": iso_utc(detail.finished_at),
         "version": detail.version,
-        "history": [history_json(event) for event in detail.history],
     }
 
 

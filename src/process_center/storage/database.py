@@ -71,7 +71,7 @@ def _sqlite_engine(url: str, pool_size: int, *, for_reads: bool) -> Engine:
     @event.listens_for(engine, "connect")
     def _configure(dbapi_connection: Any, _record: Any) -> None:
         # The sqlite3 module's own transaction handling would defer BEGIN;
-        # we issue BEGIN IMMEDIATE ourselves for writes (see ``begin_write``).
+        # we issue BEGIN IMMEDIATE ourselves for writes (see ``Database.transaction``).
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
@@ -161,16 +161,26 @@ class Database:
     @contextmanager
     def write(self) -> Iterator[Session]:
         """A session whose work commits as one transaction, or not at all."""
+        with (
+            self.transaction() as connection,
+            Session(bind=connection, expire_on_commit=False) as session,
+        ):
+            yield session
+            # The transaction is the connection's, so the session's pending
+            # changes must reach it before it commits.
+            session.flush()
+
+    @contextmanager
+    def transaction(self) -> Iterator[Connection]:
+        """A connection whose statements commit as one transaction, or not at
+        all: the write path without an ORM session's bookkeeping."""
         with self.engine.connect() as connection:
             if self.is_sqlite:
                 # Take the write lock up front: a deferred transaction that
                 # reads and then writes can fail with SQLITE_BUSY mid-way.
                 connection.info["sqlite_begin"] = "BEGIN IMMEDIATE"
-            with (
-                Session(bind=connection, expire_on_commit=False) as session,
-                session.begin(),
-            ):
-                yield session
+            with connection.begin():
+                yield connection
 
     async def open_async_reads(self) -> None:
         if self.is_sqlite or self.async_reads is not None:

@@ -1,4 +1,4 @@
-"""Ledger queries: locking a job for a change, its history, and the change feed.
+"""Ledger queries: a job's history, the change feed, and retention.
 
 Every write that adds a job event first locks the tenant's row. Event ids
 come from one sequence, so without the lock two transactions of one tenant
@@ -22,13 +22,11 @@ from sqlalchemy import (
     Select,
     delete,
     func,
-    insert,
     or_,
     select,
 )
 from sqlalchemy.orm import Session
 
-from process_center.domain.errors import NotFound
 from process_center.domain.jobs import JobStatus
 from process_center.storage.models import Job, JobEvent, Tenant
 
@@ -55,54 +53,6 @@ class EventRow:
     occurred_at: datetime
 
 
-def lock_tenant(session: Session, tenant_id: UUID) -> None:
-    """Serialize the tenant's event-writing transactions (see the module doc)."""
-    found = session.execute(
-        select(Tenant.id).where(Tenant.id == tenant_id).with_for_update()
-    ).first()
-    if found is None:
-        raise NotFound(f"Tenant {tenant_id} was not found.")
-
-
-def job_for_update(session: Session, tenant_id: UUID, job_id: UUID) -> Job:
-    """The tenant's job, locked until the transaction ends."""
-    job = session.get(Job, job_id, with_for_update=True, populate_existing=True)
-    if job is None or job.tenant_id != tenant_id:
-        raise NotFound(f"Job {job_id} was not found in tenant {tenant_id}.")
-    return job
-
-
-def find_job(session: Session, tenant_id: UUID, job_id: UUID) -> Job:
-    job = session.get(Job, job_id)
-    if job is None or job.tenant_id != tenant_id:
-        raise NotFound(f"Job {job_id} was not found in tenant {tenant_id}.")
-    return job
-
-
-def record_event(
-    session: Session,
-    job: Job,
-    *,
-    from_status: int | None,
-    actor: str | None,
-    occurred_at: datetime,
-) -> None:
-    """Add the job's current state to its history and announce it."""
-    session.execute(
-        insert(JobEvent).values(
-            job_id=job.id,
-            tenant_id=job.tenant_id,
-            from_status=from_status,
-            to_status=job.status,
-            progress=job.progress,
-            message=job.message,
-            actor=actor,
-            occurred_at=occurred_at,
-        )
-    )
-    announce(session, job.tenant_id)
-
-
 def announce(session: Session, tenant_id: UUID) -> None:
     """Wake other processes' feed listeners once this transaction commits."""
     if session.get_bind().dialect.name == "postgresql":
@@ -123,7 +73,7 @@ def _event_query() -> Select[Any]:
     ).join(_jobs, _jobs.c.id == _events.c.job_id)
 
 
-def history(session: Session, job_id: UUID) -> list[EventRow]:
+def history(session: Session | Connection, job_id: UUID) -> list[EventRow]:
     rows = session.execute(
         _event_query().where(_events.c.job_id == job_id).order_by(_events.c.id)
     )

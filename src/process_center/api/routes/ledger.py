@@ -16,8 +16,11 @@ from process_center.api.params import (
     parse_json_object,
     parse_model,
 )
+from process_center.api.problems import item_problem
 from process_center.api.routes.jobs import JOBS_PATH
 from process_center.api.schemas import (
+    JobChangesRequest,
+    JobChangesResponse,
     JobCreateRequest,
     JobDetailResponse,
     JobPatchRequest,
@@ -29,17 +32,20 @@ from process_center.domain.jobs import JobStatus, JobType
 from process_center.domain.permissions import READ_TENANTS, WRITE_TENANTS
 from process_center.ledger.service import (
     KEEP,
+    ChangeOutcome,
+    ChangeRequest,
     JobChange,
     JobDetail,
     NewJob,
     TenantScope,
     Trigger,
 )
-from process_center.ledger.wire import detail_json
+from process_center.ledger.wire import detail_json, state_json
 
 router = APIRouter(tags=["Process Center ledger"])
 
 JOB_PATH = JOBS_PATH + "/{jobId}"
+CHANGES_PATH = JOBS_PATH + "/changes"
 
 
 def _scope(caller: Caller, customer_id: str, tenant_id: str) -> TenantScope:
@@ -133,6 +139,59 @@ async def patch_job(
         services.ledger.change, scope, job_id, change, expected
     )
     return _detail_response(request, detail)
+
+
+@router.post(
+    CHANGES_PATH,
+    summary="Change many jobs of the tenant at once",
+    response_model=JobChangesResponse,
+    responses=problem_responses(400, 401, 403, 404, 500, 503),
+    openapi_extra={"requestBody": json_request_body(JobChangesRequest)},
+)
+async def change_jobs(request: Request, customerId: str, tenantId: str) -> Response:
+    """Applies up to 500 changes, each a PATCH body with its `jobId` and an
+    optional `ifMatch` version, in order and in one transaction.
+
+    Each change is applied as if sent on its own after the ones before it, so a
+    job may appear more than once (started, then finished). A change that its
+    own PATCH would refuse (404, 409, 412) is left unapplied, and the others
+    still apply. 200 with one result per change, in order: `status` 200 and the
+    `job` as that change left it (without its history), or the refusal's status
+    and a `problem` naming what was wrong. A malformed request is 400 and
+    changes nothing. Needs `elements.bm.tenant.readwrite.all`.
+    """
+    services = services_of(request)
+    caller = authenticate(
+        request, services.verifier, services.registrations, WRITE_TENANTS
+    )
+    scope = _scope(caller, customerId, tenantId)
+    body = parse_model(JobChangesRequest, await _body(request))
+    actor = str(caller.app.client_id)
+    changes = [
+        ChangeRequest(
+            item.jobId,
+            _change(item, actor),
+            None if item.ifMatch is None else frozenset({item.ifMatch}),
+        )
+        for item in body.changes
+    ]
+    outcomes = await run_in_threadpool(services.ledger.change_many, scope, changes)
+    results = [
+        _result(change.job_id, outcome)
+        for change, outcome in zip(changes, outcomes, strict=True)
+    ]
+    return Response(
+        orjson.dumps({"results": results}),
+        media_type="application/json",
+        headers={"Cache-Control": "no-store"},
+    )
+
+
+def _result(job_id: UUID, outcome: ChangeOutcome) -> dict[str, object]:
+    if isinstance(outcome, JobDetail):
+        return {"jobId": str(job_id), "status": 200, "job": state_json(outcome)}
+    problem = item_problem(outcome)
+    return {"jobId": str(job_id), "status": problem["status"], "problem": problem}
 
 
 def _change(body: JobPatchRequest, actor: str) -> JobChange:
