@@ -34,6 +34,7 @@ from process_center.storage.ledger import (
     record_event,
 )
 from process_center.storage.models import Job, utcnow
+from process_center.storage.status_counts import move_status_count
 
 logger = logging.getLogger(__name__)
 
@@ -187,6 +188,7 @@ class Ledger:
             job = job_for_update(session, scope.tenant_id, job_id)
             _check_version(job, expected_versions)
             from_status = _apply(job, change)
+            move_status_count(session, scope.tenant_id, from_status, job.status)
             record_event(
                 session,
                 job,
