@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping
 from uuid import UUID
 
-from sqlalchemy import Connection, bindparam, func, select, text
+from sqlalchemy import Connection, bindparam, delete, func, select, text
 from sqlalchemy.orm import Session
 from sqlalchemy.types import Uuid
 
@@ -71,7 +71,7 @@ def jobs_in_statuses(
 def recount_status_counts(connection: Connection) -> None:
     """Count every tenant's jobs afresh: after jobs were loaded in bulk,
     around the writes that keep the counts."""
-    connection.execute(_counts.delete())
+    connection.execute(delete(TenantStatusCount))
     connection.execute(
         text(
             "INSERT INTO tenant_status_counts (tenant_id, status, job_count) "
