@@ -3,9 +3,9 @@
 The jobs are made by the database itself (a recursive CTE in SQLite,
 ``generate_series`` in PostgreSQL) in a few big transactions, with the jobs
 table's indexes dropped during the load and rebuilt afterwards, so ten million
-rows load in minutes. The tenants' paging counters are filled to match, so the
-server's dense-range paging applies exactly as it does for jobs added one by
-one through the API.
+rows load in minutes. The tenants' paging counters and per-status counts are
+filled to match, so the server's dense-range paging and status totals apply
+exactly as they do for jobs added one by one through the API.
 """
 
 from __future__ import annotations
@@ -29,6 +29,10 @@ from process_center.storage import directory
 from process_center.storage.database import Database
 from process_center.storage.migrate import upgrade
 from process_center.storage.models import Customer, Job, Tenant, utcnow
+from process_center.storage.status_counts import (
+    adjust_status_counts,
+    recount_status_counts,
+)
 
 logger = logging.getLogger("benchmarks.dataset")
 
@@ -164,6 +168,8 @@ def _populate(database: Database, plan: Plan) -> Manifest:
     loader = _loader_for(database.engine)
     with database.engine.connect() as connection:
         loader.load(connection, tenants)
+    with database.engine.begin() as connection:
+        recount_status_counts(connection)
     big = max(tenants, key=lambda tenant: tenant.jobs)
     with database.engine.connect() as connection:
         job_ids = _spread_job_ids(connection, big, 100)
@@ -476,3 +482,4 @@ def _add_waiting(
         for number, job_id in enumerate(ids, start=1)
     ]
     connection.execute(insert(Job), rows)
+    adjust_status_counts(connection, tenant_id, {0: len(ids)})

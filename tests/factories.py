@@ -9,7 +9,7 @@ from uuid import UUID
 
 import httpx
 import jwt
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from process_center.domain.jobs import JobStatus, JobType
 from process_center.domain.permissions import TENANT_READ
@@ -17,7 +17,7 @@ from process_center.identity.apps import add_secret, create_app
 from process_center.storage import directory
 from process_center.storage.database import Database
 from process_center.storage.jobs import add_job
-from process_center.storage.models import SigningKey
+from process_center.storage.models import Job, SigningKey, TenantStatusCount
 
 
 @dataclass
@@ -85,6 +85,26 @@ class Factory:
                 add_job(session, tenant_id, job_type, status=status).id
                 for _ in range(count)
             ]
+
+
+def status_counts(database: Database, tenant_id: UUID) -> dict[int, int]:
+    """The tenant's kept per-status counts, leaving out the zeros."""
+    query = select(TenantStatusCount.status, TenantStatusCount.job_count).where(
+        TenantStatusCount.tenant_id == tenant_id, TenantStatusCount.job_count != 0
+    )
+    with database.session() as session:
+        return {status: count for status, count in session.execute(query)}
+
+
+def real_status_counts(database: Database, tenant_id: UUID) -> dict[int, int]:
+    """The tenant's jobs per status, counted."""
+    query = (
+        select(Job.status, func.count())
+        .where(Job.tenant_id == tenant_id)
+        .group_by(Job.status)
+    )
+    with database.session() as session:
+        return {status: count for status, count in session.execute(query)}
 
 
 @dataclass

@@ -16,6 +16,7 @@ from benchmarks import dataset, depth, run
 from process_center.storage.database import Database
 from process_center.storage.models import Job
 from tests.conftest import create_postgres_database, postgres_admin_url
+from tests.factories import real_status_counts, status_counts
 
 PLAN = dataset.Plan(jobs=3_000, tenants=12, big=1_500)
 
@@ -81,6 +82,19 @@ class TestGenerate:
             assert count == job_count == job_seq == expected[uuid.UUID(str(tenant_id))]
             assert job_floor == 0
             assert (low, high) == ((1, count) if count else (None, None))
+
+    def test_status_counts_match_the_jobs_written(
+        self, generated: dataset.Manifest
+    ) -> None:
+        database = Database(generated.database_url, pool_size=1)
+        try:
+            for tenant in generated.tenants:
+                tenant_id = uuid.UUID(tenant.tenant_id)
+                kept = status_counts(database, tenant_id)
+                assert kept == real_status_counts(database, tenant_id)
+                assert sum(kept.values()) == tenant.jobs
+        finally:
+            database.dispose()
 
     def test_puts_back_every_declared_index(self, generated: dataset.Manifest) -> None:
         table = Job.__table__

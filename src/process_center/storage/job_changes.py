@@ -9,6 +9,7 @@ other writer can touch them before this transaction ends.
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -37,6 +38,7 @@ from process_center.domain.errors import NotFound
 from process_center.storage.jobs import find_tenant
 from process_center.storage.ledger import CHANGES_CHANNEL, EventRow
 from process_center.storage.models import Customer, Job, JobEvent, Tenant
+from process_center.storage.status_counts import adjust_status_counts
 
 _jobs = Job.__table__
 _events = JobEvent.__table__
@@ -385,7 +387,11 @@ def save_changes(
     events: Sequence[NewEvent],
 ) -> list[int]:
     """Write the jobs' new states and append their events; the events' ids,
-    in the order given (so a job's events keep the order they happened in)."""
+    in the order given (so a job's events keep the order they happened in).
+
+    The tenant's per-status counts move with the events, in one statement
+    for the whole batch."""
+    adjust_status_counts(connection, tenant_id, _status_deltas(events))
     if connection.dialect.name == "postgresql":
         params = _arrays(states, _STATE_FIELDS) | _arrays(events, _EVENT_FIELDS)
         rows = connection.execute(_SAVE_ALL, params | {"tenant": tenant_id})
@@ -394,6 +400,17 @@ def save_changes(
         connection.execute(_SAVE_STATE, _rows(states, _STATE_FIELDS, tenant_id))
     rows = connection.execute(_ADD_EVENTS, _rows(events, _EVENT_FIELDS, tenant_id))
     return [int(event_id) for event_id in rows.scalars()]
+
+
+def _status_deltas(events: Sequence[NewEvent]) -> dict[int, int]:
+    deltas: dict[int, int] = defaultdict(int)
+    for event in events:
+        if event.from_status == event.to_status:
+            continue
+        if event.from_status is not None:
+            deltas[event.from_status] -= 1
+        deltas[event.to_status] += 1
+    return deltas
 
 
 def _arrays(items: Sequence[object], fields: dict[str, str]) -> dict[str, list[Any]]:

@@ -30,6 +30,10 @@ from process_center.domain.errors import NotFound
 from process_center.domain.jobs import JobStatus, JobSummary, JobType, Page
 from process_center.storage.ledger import announce
 from process_center.storage.models import Customer, Job, JobEvent, Tenant, utcnow
+from process_center.storage.status_counts import (
+    adjust_status_counts,
+    jobs_in_statuses,
+)
 
 _jobs = Job.__table__
 _tenants = Tenant.__table__
@@ -74,6 +78,11 @@ class JobFilter:
     def is_ids_only(self) -> bool:
         """Nothing but (at most) a list of IDs: what ``FastPages`` answers."""
         return self == JobFilter(job_ids=self.job_ids)
+
+    @property
+    def is_statuses_only(self) -> bool:
+        """Statuses and nothing else: the kept counts give the total."""
+        return self.statuses is not None and self == JobFilter(statuses=self.statuses)
 
 
 def find_tenant(
@@ -167,9 +176,9 @@ def _filtered_page(
     page_size: int,
 ) -> Page:
     # Filters leave holes in any numbering, so these pages are an indexed
-    # walk with an OFFSET and a COUNT; the unfiltered listing stays a range.
+    # walk with an OFFSET; the unfiltered listing stays a range.
     conditions = _filter_conditions(tenant.tenant_id, job_filter)
-    total = connection.scalar(select(func.count()).where(*conditions)) or 0
+    total = _filtered_total(connection, tenant.tenant_id, job_filter, conditions)
     offset = (page_index - 1) * page_size
     if offset >= total:
         return Page([], total)
@@ -181,6 +190,17 @@ def _filtered_page(
         .limit(page_size)
     )
     return Page([JobSummary(*row) for row in connection.execute(query)], total)
+
+
+def _filtered_total(
+    connection: Connection,
+    tenant_id: UUID,
+    job_filter: JobFilter,
+    conditions: list[ColumnElement[bool]],
+) -> int:
+    if job_filter.statuses is not None and job_filter.is_statuses_only:
+        return jobs_in_statuses(connection, tenant_id, job_filter.statuses)
+    return connection.scalar(select(func.count()).where(*conditions)) or 0
 
 
 def _filter_conditions(
@@ -273,6 +293,7 @@ def add_job(
             occurred_at=now,
         )
     )
+    adjust_status_counts(session, tenant_id, {int(status): 1})
     announce(session, tenant_id)
     return job
 
@@ -285,6 +306,7 @@ def delete_job(session: Session, job_id: UUID) -> None:
     session.delete(job)
     session.execute(delete(JobEvent).where(JobEvent.job_id == job_id))
     session.flush()
+    adjust_status_counts(session, job.tenant_id, {job.status: -1})
     recount_floor(session, job.tenant_id, removed=1)
 
 

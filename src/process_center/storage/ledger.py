@@ -29,6 +29,7 @@ from sqlalchemy.orm import Session
 
 from process_center.domain.jobs import JobStatus
 from process_center.storage.models import Job, JobEvent, Tenant
+from process_center.storage.status_counts import adjust_status_counts
 
 ACTIVE_STATUSES = (int(JobStatus.WAITING), int(JobStatus.IN_PROGRESS))
 # The PostgreSQL channel that announces "tenant X has new job events".
@@ -168,6 +169,7 @@ def purge_prefix(
     doomed = select(_jobs.c.id).where(
         _jobs.c.tenant_id == tenant_id, _jobs.c.seq <= upto
     )
+    adjust_status_counts(session, tenant_id, _purged_per_status(session, tenant, upto))
     session.execute(delete(JobEvent).where(JobEvent.job_id.in_(doomed)))
     result = session.execute(
         delete(Job).where(Job.tenant_id == tenant_id, Job.seq <= upto)
@@ -176,6 +178,21 @@ def purge_prefix(
     tenant.job_floor = upto
     tenant.job_count -= deleted
     return Purged(deleted, done=upto == last_qualifying)
+
+
+def _purged_per_status(session: Session, tenant: Tenant, upto: int) -> dict[int, int]:
+    """Minus the jobs numbered up to ``upto`` in each status: what purging
+    them takes off the tenant's status counts."""
+    rows = session.execute(
+        select(_jobs.c.status, func.count())
+        .where(
+            _jobs.c.tenant_id == tenant.id,
+            _jobs.c.seq > tenant.job_floor,
+            _jobs.c.seq <= upto,
+        )
+        .group_by(_jobs.c.status)
+    )
+    return {status: -count for status, count in rows}
 
 
 def _first_kept_seq(session: Session, tenant: Tenant, cutoff: datetime) -> int:

@@ -142,6 +142,23 @@ class Job(Base):
     finished_at: Mapped[OptionalTimestamp]
 
 
+class TenantStatusCount(Base):
+    """How many of a tenant's jobs are in one status.
+
+    Kept in the same transaction as every write that adds, moves or removes
+    a job, so a listing filtered by status alone takes its ``totalCount``
+    from here instead of counting a big tenant's jobs on every request.
+    """
+
+    __tablename__ = "tenant_status_counts"
+
+    tenant_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("tenants.id", ondelete="CASCADE"), primary_key=True
+    )
+    status: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
+    job_count: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
 class JobEvent(Base):
     """One change of a job: its history, and the feed of live updates."""
 
