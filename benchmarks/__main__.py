@@ -9,6 +9,7 @@ import click
 
 from benchmarks import dataset, run
 from benchmarks import depth as depth_module
+from benchmarks import profile as profile_module
 
 
 @click.group()
@@ -99,6 +100,25 @@ def charts(reports: tuple[Path, ...], out_dir: Path) -> None:
     loaded = [depth_module.load(path) for path in reports]
     for path in depth_module.draw(loaded, out_dir):
         click.echo(str(path))
+
+
+@main.command(name="in-process")
+@click.option("--manifest", type=click.Path(path_type=Path, exists=True), required=True)
+@click.option("--requests", type=click.IntRange(1), default=1000, show_default=True)
+@click.option("--only", multiple=True, help="Run only these scenarios (repeatable).")
+@click.option("--profile/--no-profile", default=False, show_default=True)
+def in_process(
+    manifest: Path, requests: int, only: tuple[str, ...], profile: bool
+) -> None:
+    """Call the app in-process: CPU per request, with --profile where it goes."""
+    loaded = dataset.Manifest.load(manifest)
+    for result, top in profile_module.run(loaded, only, requests, profile):
+        statuses = ", ".join(
+            f"{code}: {n}" for code, n in sorted(result.statuses.items())
+        )
+        click.echo(f"{result.name:<14} {result.cpu_us:9.1f} us/request  ({statuses})")
+        if top:
+            click.echo(top)
 
 
 @main.command()

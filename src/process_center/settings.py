@@ -51,6 +51,9 @@ class Settings(BaseSettings):
     demo: bool = False
     redis_url: str | None = None
     db_pool_size: int = Field(default=10, ge=1)
+    # Listing pages each process keeps while their tenant is unchanged
+    # (storage/page_cache.py); 0 turns the cache off.
+    page_cache_bytes: int = Field(default=16 * 1024 * 1024, ge=0)
     log_level: str = "INFO"
     log_json: bool = True
     # The Process Center page: how long a sign-in lasts, and how many wrong

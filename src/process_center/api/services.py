@@ -37,7 +37,9 @@ class Services:
 
 def build_services(settings: Settings, database: Database | None = None) -> Services:
     database = database or Database(
-        settings.database_url, pool_size=settings.db_pool_size
+        settings.database_url,
+        pool_size=settings.db_pool_size,
+        page_cache_bytes=settings.page_cache_bytes,
     )
     keys = KeyRing(database, settings.token_lifetime_seconds)
     registrations = RegistrationCache(database, settings.registration_cache_seconds)

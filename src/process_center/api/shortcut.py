@@ -103,7 +103,7 @@ class ListingShortcut:
         if database.is_sqlite:
             return fast_page(database, listing)
         if database.async_reads is not None:
-            return await fast_page_async(database.async_reads, listing)
+            return await fast_page_async(database, database.async_reads, listing)
         return await anyio.to_thread.run_sync(
             fast_page, database, listing, limiter=database.read_threads
         )

@@ -15,6 +15,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 from process_center.storage.async_reads import POSTGRES_CONNECT_OPTIONS, AsyncReads
+from process_center.storage.page_cache import PageCache
 
 T = TypeVar("T")
 
@@ -97,7 +98,9 @@ def _sqlite_engine(url: str, pool_size: int, *, for_reads: bool) -> Engine:
 class Database:
     """An engine and its session factory; the one way the services reach storage."""
 
-    def __init__(self, url: str, *, pool_size: int = 10) -> None:
+    def __init__(
+        self, url: str, *, pool_size: int = 10, page_cache_bytes: int = 0
+    ) -> None:
         self.url = url
         self.engine = create_database_engine(url, pool_size=pool_size)
         self._reads = create_database_engine(
@@ -115,6 +118,8 @@ class Database:
         self.read_threads = anyio.CapacityLimiter(pool_size)
         # Connections each pool may open: its size plus as many overflow.
         self.connection_capacity = 2 * pool_size
+        # Listing pages kept while their tenant is unchanged; None when off.
+        self.page_cache = PageCache(page_cache_bytes) if page_cache_bytes else None
         self._kept = threading.local()
         self._kept_lock = threading.Lock()
         self._kept_connections: list[Connection] = []

@@ -30,6 +30,13 @@ from process_center.domain.errors import NotFound
 from process_center.domain.jobs import JobStatus, JobSummary, JobType, Page
 from process_center.storage.ledger import announce
 from process_center.storage.models import Customer, Job, JobEvent, Tenant, utcnow
+from process_center.storage.page_cache import (
+    KeptPage,
+    PageCache,
+    PageKey,
+    TenantState,
+    page_key,
+)
 from process_center.storage.status_counts import (
     adjust_status_counts,
     jobs_in_statuses,
@@ -370,7 +377,8 @@ class FastPages(Protocol):
     numbering is dense, and says None otherwise (an unknown tenant, holes in
     the numbering, other filters): the caller then takes ``find_tenant`` and
     ``list_jobs``, which also name what was not found. ``owner`` is
-    (partner, customer, tenant).
+    (partner, customer, tenant). With a ``cache``, a page whose tenant has
+    not changed since it was kept is served from it (see ``page_cache``).
     """
 
     def read(
@@ -380,6 +388,7 @@ class FastPages(Protocol):
         job_filter: JobFilter,
         page_index: int,
         page_size: int,
+        cache: PageCache | None = None,
     ) -> JobsPage | None: ...
 
 
@@ -387,23 +396,19 @@ def _answerable(job_filter: JobFilter) -> bool:
     return job_filter.is_ids_only
 
 
-def _dense_range(counters: Sequence[int], offset: int, size: int) -> tuple[int, int]:
+def _dense_range(state: TenantState, offset: int, size: int) -> tuple[int, int]:
     """The seq numbers (lowest, highest] of the page at ``offset``."""
-    job_seq, job_floor, _ = counters
-    highest = job_seq - offset
-    return max(highest - size, job_floor), highest
-
-
-def _is_dense(counters: Sequence[int]) -> bool:
-    job_seq, job_floor, job_count = counters
-    return bool(job_count == job_seq - job_floor)
+    highest = state.job_seq - offset
+    return max(highest - size, state.job_floor), highest
 
 
 class PostgresPages:
     """One statement per listing: over a network each round trip counts.
 
-    The statement checks the tenant's ownership, reads its counters and reads
-    the page at once, in one snapshot, outside any transaction.
+    The statement checks the tenant's ownership, reads its state and reads
+    the page at once, in one snapshot, outside any transaction. Given the
+    state of a kept page, it reads the page only if the tenant's state is
+    no longer that one.
     """
 
     # Each item is written as JSON by the server itself: one row and one
@@ -414,14 +419,23 @@ class PostgresPages:
     _ITEMS = """string_agg(
         '{"jobId":"' || j.id || '","type":' || j.type || ',"status":' || j.status || '}',
         ',' ORDER BY j.seq DESC)"""
+    _STATE = """t.job_seq, t.job_floor, t.job_count, ev.last_event"""
+    _CHANGED = f"""(({_STATE}) IS DISTINCT FROM (
+        %(kept_seq)s::bigint, %(kept_floor)s::bigint,
+        %(kept_count)s::bigint, %(kept_event)s::bigint))"""
     _OWNER = """
         FROM tenants AS t
         JOIN customers AS c ON c.id = t.customer_id
+        CROSS JOIN LATERAL (
+            SELECT coalesce(max(e.id), 0) AS last_event
+            FROM job_events AS e WHERE e.tenant_id = t.id
+        ) AS ev
         WHERE t.id = %(tenant)s AND t.customer_id = %(customer)s
             AND c.partner_id = %(partner)s
     """
+    # CASE evaluates the page's subquery only when the kept page is stale.
     _DENSE = f"""
-        SELECT t.job_seq, t.job_floor, t.job_count, t.job_count, (
+        SELECT {_STATE}, {_CHANGED}, t.job_count, CASE WHEN {_CHANGED} THEN (
             SELECT {_ITEMS}
             FROM (
                 -- A subquery with its own LIMIT pins the planner to the
@@ -433,7 +447,7 @@ class PostgresPages:
                         t.job_seq - %(offset)s - %(size)s, t.job_floor)
                 ORDER BY jobs.seq DESC
                 LIMIT %(size)s
-            ) AS j)
+            ) AS j) END
         {_OWNER}
     """  # noqa: S608 - built of constants only
     # Jobs are found by primary key alone, then matched to the tenant: offered
@@ -447,13 +461,14 @@ class PostgresPages:
         ), mine AS (
             SELECT * FROM found WHERE found.tenant_id = %(tenant)s
         )
-        SELECT t.job_seq, t.job_floor, t.job_count,
-            (SELECT count(*) FROM mine), (
+        SELECT {_STATE}, {_CHANGED},
+            CASE WHEN {_CHANGED} THEN (SELECT count(*) FROM mine) END,
+            CASE WHEN {_CHANGED} THEN (
                 SELECT {_ITEMS}
                 FROM (
                     SELECT * FROM mine ORDER BY seq DESC
                     OFFSET %(offset)s LIMIT %(size)s
-                ) AS j)
+                ) AS j) END
         {_OWNER}
     """  # noqa: S608 - built of constants only
 
@@ -464,8 +479,9 @@ class PostgresPages:
         job_filter: JobFilter,
         page_index: int,
         page_size: int,
+        cache: PageCache | None = None,
     ) -> RenderedJobs | None:
-        statement = self._statement(owner, job_filter, page_index, page_size)
+        statement = self._statement(owner, job_filter, page_index, page_size, cache)
         if statement is None:
             return None
         rows = connection.exec_driver_sql(statement.sql, statement.parameters).all()
@@ -478,9 +494,10 @@ class PostgresPages:
         job_filter: JobFilter,
         page_index: int,
         page_size: int,
+        cache: PageCache | None = None,
     ) -> RenderedJobs | None:
         """``read`` on the event loop, through psycopg's own async connection."""
-        statement = self._statement(owner, job_filter, page_index, page_size)
+        statement = self._statement(owner, job_filter, page_index, page_size, cache)
         if statement is None:
             return None
         cursor = await connection.execute(statement.sql, statement.parameters)
@@ -492,22 +509,66 @@ class PostgresPages:
         job_filter: JobFilter,
         page_index: int,
         page_size: int,
+        cache: PageCache | None,
     ) -> _PageStatement | None:
         if not _answerable(job_filter):
             return None
         partner, customer, tenant = owner
         offset = min((page_index - 1) * page_size, _OFFSET_CAP)
+        lookup = _Lookup.of(cache, owner, job_filter, page_index, page_size)
         parameters: dict[str, object] = {
             "offset": offset,
             "size": page_size,
             "tenant": tenant,
             "customer": customer,
             "partner": partner,
+            **_kept_parameters(lookup.kept),
         }
         if job_filter.job_ids is None:
-            return _PageStatement(self._DENSE, parameters, needs_dense=True)
+            return _PageStatement(self._DENSE, parameters, lookup, needs_dense=True)
         parameters["ids"] = "{" + ",".join(job_filter.job_ids) + "}"
-        return _PageStatement(self._CHOSEN, parameters, needs_dense=False)
+        return _PageStatement(self._CHOSEN, parameters, lookup, needs_dense=False)
+
+
+def _kept_parameters(kept: KeptPage | None) -> dict[str, int]:
+    # No state a tenant can be in (its numbers are never negative) when
+    # nothing is kept, so the page is read.
+    state = TenantState(-1, -1, -1, -1) if kept is None else kept.state
+    return {
+        "kept_seq": state.job_seq,
+        "kept_floor": state.job_floor,
+        "kept_count": state.job_count,
+        "kept_event": state.last_event,
+    }
+
+
+@dataclass(frozen=True, slots=True)
+class _Lookup:
+    """Where a page read would be kept, and what was kept there before."""
+
+    cache: PageCache | None
+    key: PageKey | None
+    kept: KeptPage | None
+
+    @classmethod
+    def of(
+        cls,
+        cache: PageCache | None,
+        owner: tuple[UUID, UUID, UUID],
+        job_filter: JobFilter,
+        page_index: int,
+        page_size: int,
+    ) -> _Lookup:
+        if cache is None:
+            return cls(None, None, None)
+        key = page_key(owner[2], job_filter.job_ids, page_index, page_size)
+        return cls(cache, key, cache.kept(key))
+
+    def keep(self, state: TenantState, page: RenderedJobs) -> RenderedJobs:
+        if self.cache is not None and self.key is not None:
+            self.cache.misses += 1
+            self.cache.put(self.key, state, page)
+        return page
 
 
 @dataclass(frozen=True, slots=True)
@@ -516,15 +577,21 @@ class _PageStatement:
 
     sql: str
     parameters: dict[str, object]
+    lookup: _Lookup
     needs_dense: bool
 
     def page(self, rows: Sequence[Sequence[Any]]) -> RenderedJobs | None:
         if not rows:
             return None
-        counters, total, items = rows[0][:3], rows[0][3], rows[0][4]
-        if self.needs_dense and not _is_dense(counters):
+        state = TenantState(*rows[0][:4])
+        changed, total, items = rows[0][4:7]
+        if self.needs_dense and not state.is_dense:
             return None
-        return RenderedJobs(f"[{items or ''}]".encode(), total)
+        kept = self.lookup.kept
+        if not changed and kept is not None and self.lookup.cache is not None:
+            self.lookup.cache.hits += 1
+            return kept.page
+        return self.lookup.keep(state, RenderedJobs(f"[{items or ''}]".encode(), total))
 
 
 class SqlitePages:
@@ -533,10 +600,14 @@ class SqlitePages:
     In-process, a round trip costs nothing, while a join of the tenant and
     its page costs SQLite several times the two lookups apart; and the
     sqlite3 module's own calls cost a fraction of going through SQLAlchemy.
+    The first statement reads the tenant's state; a kept page read in that
+    state answers without the second.
     """
 
     _TENANT = """
-        SELECT t.job_seq, t.job_floor, t.job_count
+        SELECT t.job_seq, t.job_floor, t.job_count, (
+            SELECT coalesce(max(e.id), 0) FROM job_events AS e
+            WHERE e.tenant_id = t.id)
         FROM tenants AS t JOIN customers AS c ON c.id = t.customer_id
         WHERE t.id = ? AND t.customer_id = ? AND c.partner_id = ?
     """
@@ -560,15 +631,17 @@ class SqlitePages:
         job_filter: JobFilter,
         page_index: int,
         page_size: int,
-    ) -> ListedJobs | None:
+        cache: PageCache | None = None,
+    ) -> JobsPage | None:
         if not _answerable(job_filter):
             return None
         driver = connection.connection.driver_connection
         assert isinstance(driver, sqlite3.Connection)
+        request = _SqliteRequest(owner, job_filter, page_index, page_size)
         try:
             driver.execute("BEGIN")
             try:
-                return self._read(driver, owner, job_filter, page_index, page_size)
+                return self._read(driver, request, cache)
             finally:
                 driver.execute("COMMIT")
         except sqlite3.Error as error:
@@ -579,27 +652,60 @@ class SqlitePages:
     def _read(
         self,
         driver: sqlite3.Connection,
-        owner: tuple[UUID, UUID, UUID],
-        job_filter: JobFilter,
-        page_index: int,
-        page_size: int,
-    ) -> ListedJobs | None:
-        partner, customer, tenant = (guid.hex for guid in owner)
-        counters = driver.execute(self._TENANT, (tenant, customer, partner)).fetchone()
-        if counters is None:
+        request: _SqliteRequest,
+        cache: PageCache | None,
+    ) -> JobsPage | None:
+        partner, customer, tenant = (guid.hex for guid in request.owner)
+        row = driver.execute(self._TENANT, (tenant, customer, partner)).fetchone()
+        if row is None:
             return None
-        offset = min((page_index - 1) * page_size, _OFFSET_CAP)
-        if job_filter.job_ids is not None:
-            ids = json.dumps([job_id.replace("-", "") for job_id in job_filter.job_ids])
+        state = TenantState(*row)
+        if request.job_filter.job_ids is None and not state.is_dense:
+            return None
+        if cache is None:
+            return self._read_page(driver, tenant, state, request)
+        key = request.key
+        kept = cache.get(key, state)
+        if kept is not None:
+            return kept
+        page = self._read_page(driver, tenant, state, request)
+        rendered = RenderedJobs(page.items_json(), page.total_count)
+        cache.put(key, state, rendered)
+        return rendered
+
+    def _read_page(
+        self,
+        driver: sqlite3.Connection,
+        tenant: str,
+        state: TenantState,
+        request: _SqliteRequest,
+    ) -> ListedJobs:
+        offset = min((request.page_index - 1) * request.page_size, _OFFSET_CAP)
+        size = request.page_size
+        job_ids = request.job_filter.job_ids
+        if job_ids is not None:
+            ids = json.dumps([job_id.replace("-", "") for job_id in job_ids])
             found = _with_dashes(driver.execute(self._CHOSEN, (ids, tenant)))
-            return ListedJobs(found[offset : offset + page_size], len(found))
-        if not _is_dense(counters):
-            return None
-        lowest, highest = _dense_range(counters, offset, page_size)
+            return ListedJobs(found[offset : offset + size], len(found))
+        lowest, highest = _dense_range(state, offset, size)
         if highest <= lowest:
-            return ListedJobs([], counters[2])
+            return ListedJobs([], state.job_count)
         rows = driver.execute(self._RANGE, (tenant, lowest, highest))
-        return ListedJobs(_with_dashes(rows), counters[2])
+        return ListedJobs(_with_dashes(rows), state.job_count)
+
+
+@dataclass(frozen=True, slots=True)
+class _SqliteRequest:
+    owner: tuple[UUID, UUID, UUID]
+    job_filter: JobFilter
+    page_index: int
+    page_size: int
+
+    @property
+    def key(self) -> PageKey:
+        return page_key(
+            self.owner[2], self.job_filter.job_ids, self.page_index, self.page_size
+        )
 
 
 def _with_dashes(rows: Iterable[tuple[str, int, int]]) -> list[tuple[str, int, int]]:

@@ -178,12 +178,13 @@ def fast_page(database: Database, listing: ListingRequest) -> JobsPage | None:
             listing.job_filter,
             paging.page_index,
             paging.page_size,
+            database.page_cache,
         )
     )
 
 
 async def fast_page_async(
-    reads: AsyncReads, listing: ListingRequest
+    database: Database, reads: AsyncReads, listing: ListingRequest
 ) -> RenderedJobs | None:
     """``fast_page`` on PostgreSQL, on the event loop."""
     pages = PostgresPages()
@@ -195,6 +196,7 @@ async def fast_page_async(
             listing.job_filter,
             paging.page_index,
             paging.page_size,
+            database.page_cache,
         )
     )
 
