@@ -152,7 +152,7 @@ async def _run(
     from process_center.logs import configure_logging
 
     # The access log is written, as the server writes it, but to nowhere.
-    configure_logging("INFO")
+    configure_logging(os.environ.get("PROCESS_CENTER_LOG_LEVEL", "INFO"))
     logging.getLogger().handlers[0].setStream(open(os.devnull, "w"))  # noqa: SIM115
     app = create_app()
     results = []

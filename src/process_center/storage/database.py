@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from process_center.storage.async_reads import POSTGRES_CONNECT_OPTIONS, AsyncReads
 from process_center.storage.page_cache import PageCache
+from process_center.storage.state_checks import TenantStateChecks
 
 T = TypeVar("T")
 
@@ -111,6 +112,8 @@ class Database:
         # PostgreSQL's single-statement reads on the event loop, once the
         # app has started (``open_async_reads``); None until then.
         self.async_reads: AsyncReads | None = None
+        # Their batched checks of kept pages' tenants, with them.
+        self.state_checks: TenantStateChecks | None = None
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
         # Threads that read at once, no more than the pool holds connections:
         # past that, each extra thread would open (and close) a connection of
@@ -193,9 +196,11 @@ class Database:
         reads = AsyncReads(self.url, pool_size=self._pool_size)
         await reads.open()
         self.async_reads = reads
+        self.state_checks = TenantStateChecks(reads)
 
     async def close_async_reads(self) -> None:
         reads, self.async_reads = self.async_reads, None
+        self.state_checks = None
         if reads is not None:
             await reads.close()
 

@@ -37,6 +37,7 @@ from process_center.storage.page_cache import (
     TenantState,
     page_key,
 )
+from process_center.storage.state_checks import TenantStateChecks
 from process_center.storage.status_counts import (
     adjust_status_counts,
     jobs_in_statuses,
@@ -719,3 +720,23 @@ def _with_dashes(rows: Iterable[tuple[str, int, int]]) -> list[tuple[str, int, i
 @functools.cache
 def fast_pages(dialect_name: str) -> FastPages:
     return SqlitePages() if dialect_name == "sqlite" else PostgresPages()
+
+
+async def still_kept(
+    cache: PageCache,
+    checks: TenantStateChecks,
+    owner: tuple[UUID, UUID, UUID],
+    job_filter: JobFilter,
+    page_index: int,
+    page_size: int,
+) -> RenderedJobs | None:
+    """The kept page, if its tenant is still in the state it was read in."""
+    if not _answerable(job_filter):
+        return None
+    kept = cache.kept(page_key(owner[2], job_filter.job_ids, page_index, page_size))
+    if kept is None:
+        return None
+    if await checks.state(owner) != kept.state:
+        return None
+    cache.hits += 1
+    return kept.page

@@ -41,6 +41,7 @@ from process_center.storage.jobs import (
     fast_pages,
     find_tenant,
     list_jobs,
+    still_kept,
 )
 
 router = APIRouter(tags=["Process Center"])
@@ -186,9 +187,21 @@ def fast_page(database: Database, listing: ListingRequest) -> JobsPage | None:
 async def fast_page_async(
     database: Database, reads: AsyncReads, listing: ListingRequest
 ) -> RenderedJobs | None:
-    """``fast_page`` on PostgreSQL, on the event loop."""
+    """``fast_page`` on PostgreSQL, on the event loop: a kept page whose
+    tenant is unchanged needs only a (shared) check of the tenant's state."""
     pages = PostgresPages()
     paging = listing.paging
+    if database.page_cache is not None and database.state_checks is not None:
+        kept = await still_kept(
+            database.page_cache,
+            database.state_checks,
+            listing.owner,
+            listing.job_filter,
+            paging.page_index,
+            paging.page_size,
+        )
+        if kept is not None:
+            return kept
     return await reads.read(
         lambda connection: pages.read_async(
             connection,
