@@ -34,6 +34,7 @@ from process_center.api.services import Services, build_services
 from process_center.api.shortcut import ListingShortcut
 from process_center.ledger.tasks import background_tasks
 from process_center.logs import configure_logging
+from process_center.memory import return_large_buffers
 from process_center.settings import Settings
 from process_center.storage.migrate import upgrade
 from process_center.web.app import MOUNT_PATH, create_web_app
@@ -113,6 +114,7 @@ def install_guards(app: FastAPI, services: Services) -> None:
 
 def create_server_app() -> FastAPI:
     """The app as uvicorn's worker processes build it: with our log format."""
+    return_large_buffers()
     settings = Settings()
     configure_logging(settings.log_level, json=settings.log_json)
     return create_app(settings)
