@@ -6,7 +6,10 @@ import os
 
 import httpx
 import pytest
+from limits import parse_many
 
+from process_center.api import ratelimit
+from process_center.api.ratelimit import LocalWindows
 from tests.conftest import free_port
 from tests.factories import Factory, World, get_token
 from tests.hardening.conftest import StartServer
@@ -167,3 +170,52 @@ class TestSharedBudget:
             }
 
         assert statuses == {200}
+
+
+class TestLocalWindows:
+    """The in-memory counters, on a clock the test moves."""
+
+    @pytest.fixture
+    def clock(self, monkeypatch: pytest.MonkeyPatch) -> list[float]:
+        now = [1_000_000.0]  # the start of a 10-second window
+        monkeypatch.setattr(ratelimit.time, "time", lambda: now[0])
+        return now
+
+    def test_a_window_allows_its_amount_then_says_when_to_retry(
+        self, clock: list[float]
+    ) -> None:
+        windows, item = LocalWindows(), parse_many("3/10 seconds")[0]
+
+        allowed = [windows.hit(item, "app", "a") for _ in range(3)]
+        clock[0] += 4
+        refused = windows.hit(item, "app", "a")
+
+        assert allowed == [None, None, None]
+        assert refused == 6
+        assert windows.hit(item, "app", "another") is None
+
+    def test_the_last_window_weighs_by_how_much_of_it_still_overlaps(
+        self, clock: list[float]
+    ) -> None:
+        windows, item = LocalWindows(), parse_many("10/10 seconds")[0]
+        for _ in range(10):
+            assert windows.hit(item, "app", "a") is None
+
+        clock[0] += 12  # 2 s into the next window: 80% of the last one counts
+        allowed = sum(windows.hit(item, "app", "a") is None for _ in range(5))
+
+        assert allowed == 2
+        clock[0] += 20  # two windows on, nothing of the old one is left
+        assert sum(windows.hit(item, "app", "a") is None for _ in range(12)) == 10
+
+    def test_keys_not_seen_for_two_windows_are_forgotten(
+        self, clock: list[float], monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        monkeypatch.setattr(LocalWindows, "PRUNE_EVERY", 2)
+        windows, item = LocalWindows(), parse_many("5/10 seconds")[0]
+        windows.hit(item, "token-address", "192.0.2.1")
+
+        clock[0] += 30
+        windows.hit(item, "token-address", "192.0.2.2")
+
+        assert [slot[1] for slot in windows._windows] == ["192.0.2.2"]

@@ -12,7 +12,6 @@ import logging
 import math
 import time
 from dataclasses import dataclass
-from typing import Any
 
 from limits import RateLimitItem, parse_many
 from limits.aio.strategies import SlidingWindowCounterRateLimiter
@@ -56,34 +55,78 @@ class Refusal:
         )
 
 
-def storage_url(redis_url: str | None) -> str:
-    if not redis_url:
-        return "async+memory://"
-    return "async+" + redis_url
+class LocalWindows:
+    """Sliding-window counters in this process's memory: what ``limits``
+    computes (the last window's count, weighted by how much of it still
+    overlaps, plus this window's), without its storage's locks and expiry
+    tasks, which cost a tenth of a listing's CPU time (docs/benchmarks.md).
+    Used when no Redis is configured; the event loop is the only caller."""
+
+    # Windows of keys not seen for two windows are dropped this often.
+    PRUNE_EVERY = 10_000
+
+    def __init__(self) -> None:
+        # (budget, key, amount, seconds) -> [window start, last count, count]
+        self._windows: dict[tuple[str, str, int, int], list[float]] = {}
+        self._hits = 0
+
+    def hit(self, item: RateLimitItem, budget: str, key: str) -> int | None:
+        """Count one hit; None if allowed, else the seconds until a retry."""
+        now = time.time()
+        seconds = item.get_expiry()
+        start = now - now % seconds
+        slot = (budget, key, item.amount, seconds)
+        window = self._windows.get(slot)
+        if window is None or window[0] != start:
+            last = (
+                window[2] if window is not None and window[0] == start - seconds else 0
+            )
+            window = self._windows[slot] = [start, last, 0]
+        overlap = 1 - (now - start) / seconds
+        if window[1] * overlap + window[2] + 1 > item.amount:
+            return max(math.ceil(start + seconds - now), 1)
+        window[2] += 1
+        self._hits += 1
+        if self._hits % self.PRUNE_EVERY == 0:
+            self._prune(now)
+        return None
+
+    def _prune(self, now: float) -> None:
+        stale = [
+            slot
+            for slot, window in self._windows.items()
+            if window[0] < now - 2 * slot[3]
+        ]
+        for slot in stale:
+            del self._windows[slot]
 
 
 class RateLimiter:
-    """Counts hits against configured budgets; sliding windows, shared storage."""
+    """Counts hits against configured budgets: sliding windows, in this
+    process's memory or in Redis for every process to share."""
 
     def __init__(
         self, redis_url: str | None, *, app_limits: str, address_limits: str
     ) -> None:
         self._pool: ConnectionPool | None = None
-        options: dict[str, Any] = {}
+        self._local: LocalWindows | None = None
+        self._shared: SlidingWindowCounterRateLimiter | None = None
         if redis_url:
             # Our own pool, so shutdown can close it, with timeouts so that a
             # stalled Redis delays a request by a second at most.
             self._pool = ConnectionPool.from_url(
                 redis_url, socket_connect_timeout=1, socket_timeout=1
             )
-            options = {
-                "implementation": "redispy",
-                "connection_pool": self._pool,
-                "key_prefix": "process-center-rate",
-                "wrap_exceptions": True,
-            }
-        storage = storage_from_string(storage_url(redis_url), **options)
-        self._strategy = SlidingWindowCounterRateLimiter(storage)
+            storage = storage_from_string(
+                "async+" + redis_url,
+                implementation="redispy",
+                connection_pool=self._pool,
+                key_prefix="process-center-rate",
+                wrap_exceptions=True,
+            )
+            self._shared = SlidingWindowCounterRateLimiter(storage)
+        else:
+            self._local = LocalWindows()
         self._limits = {
             APP_BUDGET: parse_many(app_limits),
             ADDRESS_BUDGET: parse_many(address_limits),
@@ -95,12 +138,21 @@ class RateLimiter:
 
     async def hit(self, budget: str, key: str) -> Refusal | None:
         """Count one request against ``key``'s budget; a Refusal if it is spent."""
+        for item in self._limits[budget]:
+            wait = await self._hit(item, budget, key)
+            if wait is not None:
+                return Refusal(budget, item, wait)
+        return None
+
+    async def _hit(self, item: RateLimitItem, budget: str, key: str) -> int | None:
+        if self._local is not None:
+            return self._local.hit(item, budget, key)
+        assert self._shared is not None
         try:
-            for item in self._limits[budget]:
-                if not await self._strategy.hit(item, budget, key):
-                    stats = await self._strategy.get_window_stats(item, budget, key)
-                    wait = math.ceil(stats.reset_time - time.time())
-                    return Refusal(budget, item, max(wait, 1))
+            if await self._shared.hit(item, budget, key):
+                return None
+            stats = await self._shared.get_window_stats(item, budget, key)
+            return max(math.ceil(stats.reset_time - time.time()), 1)
         except StorageError as error:
             # A limiter outage must not take the API down with it: let the
             # request through and say so loudly.
@@ -108,7 +160,7 @@ class RateLimiter:
                 "rate_limit_storage_unavailable",
                 extra={"error": type(error.storage_error).__name__},
             )
-        return None
+            return None
 
 
 class RateLimitMiddleware:
