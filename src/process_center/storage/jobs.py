@@ -567,7 +567,6 @@ class _Lookup:
 
     def keep(self, state: TenantState, page: RenderedJobs) -> RenderedJobs:
         if self.cache is not None and self.key is not None:
-            self.cache.misses += 1
             self.cache.put(self.key, state, page)
         return page
 
@@ -588,10 +587,10 @@ class _PageStatement:
         changed, total, items = rows[0][4:7]
         if self.needs_dense and not state.is_dense:
             return None
-        kept = self.lookup.kept
-        if not changed and kept is not None and self.lookup.cache is not None:
-            self.lookup.cache.hits += 1
-            return kept.page
+        if not changed and self.lookup.cache is not None:
+            served = self.lookup.cache.serve(self.lookup.kept, state)
+            if served is not None:
+                return served
         return self.lookup.keep(state, RenderedJobs(f"[{items or ''}]".encode(), total))
 
 
@@ -638,8 +637,19 @@ class SqlitePages:
             return None
         driver = connection.connection.driver_connection
         assert isinstance(driver, sqlite3.Connection)
-        request = _SqliteRequest(owner, job_filter, page_index, page_size)
+        key = None
+        if cache is not None:
+            key = page_key(owner[2], job_filter.job_ids, page_index, page_size)
+        request = _SqliteRequest(owner, job_filter, page_index, page_size, key)
         try:
+            if cache is not None and key is not None:
+                # A kept page needs its tenant's state alone: one statement,
+                # its own snapshot, no transaction around it.
+                kept = cache.kept(key)
+                if kept is not None:
+                    served = cache.serve(kept, self._state(driver, request))
+                    if served is not None:
+                        return served
             driver.execute("BEGIN")
             try:
                 return self._read(driver, request, cache)
@@ -656,23 +666,24 @@ class SqlitePages:
         request: _SqliteRequest,
         cache: PageCache | None,
     ) -> JobsPage | None:
-        partner, customer, tenant = (guid.hex for guid in request.owner)
-        row = driver.execute(self._TENANT, (tenant, customer, partner)).fetchone()
-        if row is None:
+        state = self._state(driver, request)
+        if state is None:
             return None
-        state = TenantState(*row)
         if request.job_filter.job_ids is None and not state.is_dense:
             return None
-        if cache is None:
-            return self._read_page(driver, tenant, state, request)
-        key = request.key
-        kept = cache.get(key, state)
-        if kept is not None:
-            return kept
-        page = self._read_page(driver, tenant, state, request)
+        page = self._read_page(driver, request.owner[2].hex, state, request)
+        if cache is None or request.key is None:
+            return page
         rendered = RenderedJobs(page.items_json(), page.total_count)
-        cache.put(key, state, rendered)
+        cache.put(request.key, state, rendered)
         return rendered
+
+    def _state(
+        self, driver: sqlite3.Connection, request: _SqliteRequest
+    ) -> TenantState | None:
+        partner, customer, tenant = (guid.hex for guid in request.owner)
+        row = driver.execute(self._TENANT, (tenant, customer, partner)).fetchone()
+        return None if row is None else TenantState(*row)
 
     def _read_page(
         self,
@@ -701,12 +712,7 @@ class _SqliteRequest:
     job_filter: JobFilter
     page_index: int
     page_size: int
-
-    @property
-    def key(self) -> PageKey:
-        return page_key(
-            self.owner[2], self.job_filter.job_ids, self.page_index, self.page_size
-        )
+    key: PageKey | None  # where the page is kept; None without a cache
 
 
 def _with_dashes(rows: Iterable[tuple[str, int, int]]) -> list[tuple[str, int, int]]:
@@ -736,7 +742,4 @@ async def still_kept(
     kept = cache.kept(page_key(owner[2], job_filter.job_ids, page_index, page_size))
     if kept is None:
         return None
-    if await checks.state(owner) != kept.state:
-        return None
-    cache.hits += 1
-    return kept.page
+    return cache.serve(kept, await checks.state(owner))

@@ -19,6 +19,7 @@ store, and only the rows are spared.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import threading
 from collections import OrderedDict
@@ -61,14 +62,23 @@ class KeptPage:
 def page_key(
     tenant_id: UUID, job_ids: frozenset[str] | None, page_index: int, page_size: int
 ) -> PageKey:
-    # A digest, not the IDs themselves: up to a thousand IDs per key would
-    # cost more memory than the page they select.
     digest = None
     if job_ids is not None:
-        digest = hashlib.blake2b(
-            "\n".join(sorted(job_ids)).encode(), digest_size=16
-        ).digest()
+        small = len(job_ids) <= _REMEMBERED_SET_SIZE
+        digest = _remembered_digest(job_ids) if small else _digest_of(job_ids)
     return (tenant_id, page_index, page_size, digest)
+
+
+def _digest_of(job_ids: frozenset[str]) -> bytes:
+    # A digest, not the IDs themselves: up to a thousand IDs per key would
+    # cost more memory than the page they select.
+    return hashlib.blake2b("\n".join(sorted(job_ids)).encode(), digest_size=16).digest()
+
+
+# A poll's IDs arrive as the same set again (``api.routes.jobs.listing_body``
+# remembers the sets of small bodies), so small sets keep their digest.
+_REMEMBERED_SET_SIZE = 200
+_remembered_digest = functools.lru_cache(maxsize=256)(_digest_of)
 
 
 class PageCache:
@@ -101,16 +111,21 @@ class PageCache:
                 self._entries.move_to_end(key)
             return entry
 
+    def serve(
+        self, kept: KeptPage | None, state: TenantState | None
+    ) -> RenderedJobs | None:
+        """The kept page, if it was read in exactly the tenant's state now."""
+        if kept is None or kept.state != state:
+            return None
+        self.hits += 1
+        return kept.page
+
     def get(self, key: PageKey, state: TenantState) -> RenderedJobs | None:
-        """The kept page, if it was read in exactly this state."""
-        entry = self.kept(key)
-        if entry is not None and entry.state == state:
-            self.hits += 1
-            return entry.page
-        self.misses += 1
-        return None
+        return self.serve(self.kept(key), state)
 
     def put(self, key: PageKey, state: TenantState, page: RenderedJobs) -> None:
+        """Keep a page just read from the store (each one a miss)."""
+        self.misses += 1
         cost = _cost(page)
         if cost > self.max_bytes:
             return
