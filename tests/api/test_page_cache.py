@@ -14,7 +14,7 @@ import pytest
 from process_center.domain.jobs import JobStatus
 from process_center.ledger.retention import purge_expired
 from process_center.storage.database import Database
-from process_center.storage.jobs import RenderedJobs, delete_job
+from process_center.storage.jobs import JobFilter, RenderedJobs, delete_job
 from process_center.storage.models import utcnow
 from process_center.storage.page_cache import PageCache, TenantState, page_key
 from tests.conftest import LiveServer, free_port
@@ -121,6 +121,27 @@ class TestOneServer:
         assert listing(reader, world, jobIds=[chosen]) == [(chosen, JobStatus.SKIPPED)]
         assert len(listing(reader, world)) == 2
 
+    def test_a_status_filtered_page_follows_its_jobs(
+        self,
+        live_server: LiveServer,
+        reader: httpx.Client,
+        writer: httpx.Client,
+        world: World,
+    ) -> None:
+        job_id = create_job(writer, world)
+        running = {"statuses": [int(JobStatus.IN_PROGRESS)]}
+        assert listing(reader, world, **running) == []
+        hits = cache_of(live_server).hits
+        assert listing(reader, world, **running) == []
+        assert cache_of(live_server).hits == hits + 1
+
+        move(writer, world, job_id, JobStatus.IN_PROGRESS)
+        assert listing(reader, world, **running) == [(job_id, JobStatus.IN_PROGRESS)]
+
+        move(writer, world, job_id, JobStatus.FINISHED)
+        assert listing(reader, world, **running) == []
+        assert listing(reader, world, statuses=[2]) == [(job_id, JobStatus.FINISHED)]
+
     def test_deleting_a_job_shows_at_once(
         self,
         reader: httpx.Client,
@@ -192,7 +213,7 @@ class TestBudget:
     def test_the_least_recently_used_pages_go_first(self) -> None:
         cache = PageCache(max_bytes=3 * 1400)
         state = TenantState(1, 0, 1, 0)
-        keys = [page_key(uuid.uuid4(), None, 1, 50) for _ in range(4)]
+        keys = [page_key(uuid.uuid4(), JobFilter(), 1, 50) for _ in range(4)]
         for key in keys[:3]:
             cache.put(key, state, _page(1000))
         assert cache.get(keys[0], state) is not None
@@ -206,25 +227,27 @@ class TestBudget:
 
     def test_a_page_read_in_another_state_is_not_served(self) -> None:
         cache = PageCache(max_bytes=10_000)
-        key = page_key(uuid.uuid4(), frozenset({str(uuid.uuid4())}), 1, 50)
+        key = page_key(uuid.uuid4(), JobFilter(frozenset({str(uuid.uuid4())})), 1, 50)
         cache.put(key, TenantState(5, 0, 5, 17), _page(10))
 
         assert cache.get(key, TenantState(5, 0, 5, 18)) is None
         assert cache.get(key, TenantState(6, 0, 6, 17)) is None
         assert cache.get(key, TenantState(5, 0, 5, 17)) is not None
 
-    def test_an_id_filter_is_keyed_by_its_set_of_ids(self) -> None:
+    def test_a_filter_is_keyed_by_what_it_selects(self) -> None:
         tenant, ids = uuid.uuid4(), [str(uuid.uuid4()) for _ in range(3)]
 
-        same = page_key(tenant, frozenset(reversed(ids)), 1, 50)
+        same = page_key(tenant, JobFilter(frozenset(reversed(ids))), 1, 50)
 
-        assert page_key(tenant, frozenset(ids), 1, 50) == same
-        assert page_key(tenant, frozenset(ids[:2]), 1, 50) != same
-        assert page_key(tenant, None, 1, 50) != same
+        assert page_key(tenant, JobFilter(frozenset(ids)), 1, 50) == same
+        assert page_key(tenant, JobFilter(frozenset(ids[:2])), 1, 50) != same
+        assert page_key(tenant, JobFilter(), 1, 50) != same
+        with_status = JobFilter(frozenset(ids), statuses=frozenset({2}))
+        assert page_key(tenant, with_status, 1, 50) != same
 
     def test_a_page_over_the_whole_budget_is_not_kept(self) -> None:
         cache = PageCache(max_bytes=500)
-        key = page_key(uuid.uuid4(), None, 1, 50)
+        key = page_key(uuid.uuid4(), JobFilter(), 1, 50)
 
         cache.put(key, TenantState(1, 0, 1, 0), _page(1000))
 

@@ -17,6 +17,8 @@ import psycopg
 from sqlalchemy import (
     ColumnElement,
     Connection,
+    Uuid,
+    bindparam,
     delete,
     func,
     insert,
@@ -37,7 +39,6 @@ from process_center.storage.page_cache import (
     TenantState,
     page_key,
 )
-from process_center.storage.state_checks import TenantStateChecks
 from process_center.storage.status_counts import (
     adjust_status_counts,
     jobs_in_statuses,
@@ -113,6 +114,64 @@ def find_tenant(
     if row is None:
         raise NotFound(f"Tenant {tenant_id} was not found for customer {customer_id}.")
     return TenantPaging(tenant_id, row.job_seq, row.job_floor, row.job_count)
+
+
+_events = JobEvent.__table__
+# What page_cache calls the tenant's state, read only if the tenant is the
+# customer's and the customer the partner's.
+_TENANT_STATE = (
+    select(
+        _tenants.c.job_seq,
+        _tenants.c.job_floor,
+        _tenants.c.job_count,
+        func.coalesce(
+            select(func.max(_events.c.id))
+            .where(_events.c.tenant_id == _tenants.c.id)
+            .scalar_subquery(),
+            0,
+        ),
+    )
+    .join(_customers, _customers.c.id == _tenants.c.customer_id)
+    .where(
+        _tenants.c.id == bindparam("tenant", type_=Uuid()),
+        _tenants.c.customer_id == bindparam("customer", type_=Uuid()),
+        _customers.c.partner_id == bindparam("partner", type_=Uuid()),
+    )
+)
+
+
+def read_tenant_state(
+    connection: Connection, owner: tuple[UUID, UUID, UUID]
+) -> TenantState | None:
+    partner, customer, tenant = owner
+    row = connection.execute(
+        _TENANT_STATE, {"partner": partner, "customer": customer, "tenant": tenant}
+    ).first()
+    return None if row is None else TenantState(*row)
+
+
+def read_listing(
+    connection: Connection,
+    owner: tuple[UUID, UUID, UUID],
+    job_filter: JobFilter,
+    page_index: int,
+    page_size: int,
+    cache: PageCache | None = None,
+) -> JobsPage:
+    """A page of any filter (NotFound names what is missing); kept in
+    ``cache`` with the tenant's state, read before the page: a change that
+    lands between the two makes the page newer than its state, never older,
+    so at worst the next poll reads it again."""
+    state = None if cache is None else read_tenant_state(connection, owner)
+    tenant = find_tenant(connection, *owner)
+    listed = ListedJobs.of(
+        list_jobs(connection, tenant, job_filter, page_index, page_size)
+    )
+    if cache is None or state is None:
+        return listed
+    rendered = RenderedJobs(listed.items_json(), listed.total_count)
+    cache.put(page_key(owner[2], job_filter, page_index, page_size), state, rendered)
+    return rendered
 
 
 def list_jobs(
@@ -562,7 +621,7 @@ class _Lookup:
     ) -> _Lookup:
         if cache is None:
             return cls(None, None, None)
-        key = page_key(owner[2], job_filter.job_ids, page_index, page_size)
+        key = page_key(owner[2], job_filter, page_index, page_size)
         return cls(cache, key, cache.kept(key))
 
     def keep(self, state: TenantState, page: RenderedJobs) -> RenderedJobs:
@@ -639,7 +698,7 @@ class SqlitePages:
         assert isinstance(driver, sqlite3.Connection)
         key = None
         if cache is not None:
-            key = page_key(owner[2], job_filter.job_ids, page_index, page_size)
+            key = page_key(owner[2], job_filter, page_index, page_size)
         request = _SqliteRequest(owner, job_filter, page_index, page_size, key)
         try:
             if cache is not None and key is not None:
@@ -726,20 +785,3 @@ def _with_dashes(rows: Iterable[tuple[str, int, int]]) -> list[tuple[str, int, i
 @functools.cache
 def fast_pages(dialect_name: str) -> FastPages:
     return SqlitePages() if dialect_name == "sqlite" else PostgresPages()
-
-
-async def still_kept(
-    cache: PageCache,
-    checks: TenantStateChecks,
-    owner: tuple[UUID, UUID, UUID],
-    job_filter: JobFilter,
-    page_index: int,
-    page_size: int,
-) -> RenderedJobs | None:
-    """The kept page, if its tenant is still in the state it was read in."""
-    if not _answerable(job_filter):
-        return None
-    kept = cache.kept(page_key(owner[2], job_filter.job_ids, page_index, page_size))
-    if kept is None:
-        return None
-    return cache.serve(kept, await checks.state(owner))

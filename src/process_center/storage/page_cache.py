@@ -24,11 +24,11 @@ import hashlib
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 if TYPE_CHECKING:
-    from process_center.storage.jobs import RenderedJobs
+    from process_center.storage.jobs import JobFilter, RenderedJobs
 
 # What one kept page costs beyond its bytes: the key, the state, the entry.
 _ENTRY_OVERHEAD = 400
@@ -48,8 +48,8 @@ class TenantState:
         return self.job_count == self.job_seq - self.job_floor
 
 
-# The tenant, the page index and size, and a digest of the ID filter (None
-# for an unfiltered listing).
+# The tenant, the page index and size, and a digest of the filter (None for
+# an unfiltered listing).
 PageKey = tuple[UUID, int, int, bytes | None]
 
 
@@ -60,23 +60,35 @@ class KeptPage:
 
 
 def page_key(
-    tenant_id: UUID, job_ids: frozenset[str] | None, page_index: int, page_size: int
+    tenant_id: UUID, job_filter: JobFilter, page_index: int, page_size: int
 ) -> PageKey:
     digest = None
-    if job_ids is not None:
-        small = len(job_ids) <= _REMEMBERED_SET_SIZE
-        digest = _remembered_digest(job_ids) if small else _digest_of(job_ids)
+    if not job_filter.is_empty:
+        ids = job_filter.job_ids
+        small = ids is None or len(ids) <= _REMEMBERED_SET_SIZE
+        digest = _remembered_digest(job_filter) if small else _digest_of(job_filter)
     return (tenant_id, page_index, page_size, digest)
 
 
-def _digest_of(job_ids: frozenset[str]) -> bytes:
-    # A digest, not the IDs themselves: up to a thousand IDs per key would
-    # cost more memory than the page they select.
-    return hashlib.blake2b("\n".join(sorted(job_ids)).encode(), digest_size=16).digest()
+def _digest_of(job_filter: JobFilter) -> bytes:
+    # A digest, not the filter itself: up to a thousand IDs per key would
+    # cost more memory than the page they select. The repr of a tuple of
+    # sorted strings, integers, datetimes and None names one filter only.
+    def ordered(values: frozenset[Any] | None) -> tuple[Any, ...] | None:
+        return None if values is None else tuple(sorted(values))
+
+    canonical = (
+        ordered(job_filter.job_ids),
+        ordered(job_filter.statuses),
+        ordered(job_filter.types),
+        job_filter.created_after,
+        job_filter.created_before,
+    )
+    return hashlib.blake2b(repr(canonical).encode(), digest_size=16).digest()
 
 
-# A poll's IDs arrive as the same set again (``api.routes.jobs.listing_body``
-# remembers the sets of small bodies), so small sets keep their digest.
+# A poll's filter arrives as the same object again (``api.routes.jobs``
+# remembers small bodies), so filters with few IDs keep their digest.
 _REMEMBERED_SET_SIZE = 200
 _remembered_digest = functools.lru_cache(maxsize=256)(_digest_of)
 

@@ -36,14 +36,13 @@ from process_center.storage.database import Database
 from process_center.storage.jobs import (
     JobFilter,
     JobsPage,
-    ListedJobs,
     PostgresPages,
     RenderedJobs,
     fast_pages,
-    find_tenant,
-    list_jobs,
-    still_kept,
+    read_listing,
+    read_tenant_state,
 )
+from process_center.storage.page_cache import page_key
 
 router = APIRouter(tags=["Process Center"])
 
@@ -179,7 +178,9 @@ async def _jobs_batch(request: Request, customerId: str, tenantId: str) -> Respo
     )
     database = services.database
     page = None
-    if database.is_sqlite:
+    if not listing.job_filter.is_ids_only:
+        page = await kept_listing(database, listing)
+    if page is None and database.is_sqlite:
         # An embedded store answers the common listing (one indexed statement)
         # in less time than handing it to a thread costs, so it runs here.
         page = fast_page(database, listing)
@@ -220,17 +221,9 @@ async def fast_page_async(
     tenant is unchanged needs only a (shared) check of the tenant's state."""
     pages = PostgresPages()
     paging = listing.paging
-    if database.page_cache is not None and database.state_checks is not None:
-        kept = await still_kept(
-            database.page_cache,
-            database.state_checks,
-            listing.owner,
-            listing.job_filter,
-            paging.page_index,
-            paging.page_size,
-        )
-        if kept is not None:
-            return kept
+    kept = await kept_listing(database, listing)
+    if kept is not None:
+        return kept
     return await reads.read(
         lambda connection: pages.read_async(
             connection,
@@ -243,6 +236,28 @@ async def fast_page_async(
     )
 
 
+async def kept_listing(database: Database, listing: ListingRequest) -> JobsPage | None:
+    """The kept page, if its tenant is still in the state it was read in.
+
+    On PostgreSQL the state comes from the checks every waiting listing
+    shares; on SQLite from one statement, here on the event loop."""
+    cache = database.page_cache
+    if cache is None or listing.include:
+        return None
+    paging = listing.paging
+    key = page_key(
+        listing.owner[2], listing.job_filter, paging.page_index, paging.page_size
+    )
+    kept = cache.kept(key)
+    if kept is None:
+        return None
+    if database.state_checks is not None:
+        state = await database.state_checks.state(listing.owner)
+    else:
+        state = database.read(lambda c: read_tenant_state(c, listing.owner))
+    return cache.serve(kept, state)
+
+
 def read_page(database: Database, listing: ListingRequest) -> JobsPage:
     """The page, in a worker thread: the general query answers any filter
     and names a tenant that is not there."""
@@ -250,14 +265,13 @@ def read_page(database: Database, listing: ListingRequest) -> JobsPage:
     if page is not None:
         return page
     paging = listing.paging
+    cache = None if listing.include else database.page_cache
     with database.engine.connect() as connection:
-        tenant = find_tenant(connection, *listing.owner)
-        return ListedJobs.of(
-            list_jobs(
-                connection,
-                tenant,
-                listing.job_filter,
-                paging.page_index,
-                paging.page_size,
-            )
+        return read_listing(
+            connection,
+            listing.owner,
+            listing.job_filter,
+            paging.page_index,
+            paging.page_size,
+            cache,
         )
