@@ -11,8 +11,8 @@ from uuid import UUID
 import pytest
 
 from process_center.domain.jobs import JobStatus
+from process_center.ledger.service import JobChange, Ledger, TenantScope
 from process_center.storage.database import Database
-from process_center.storage.models import Job
 from tests.cli.conftest import Invoke
 from tests.client.servers import GatedServer
 from tests.factories import Factory, World
@@ -27,19 +27,14 @@ def _args(world: World, *job_ids: UUID) -> list[str]:
     ]  # fmt: skip
 
 
-def _set_status(database: Database, job_id: UUID, status: JobStatus) -> None:
-    with database.write() as session:
-        job = session.get(Job, job_id)
-        assert job is not None
-        job.status = int(status)
-
-
 class Mover:
-    """Moves jobs one step after each step has been seen by two polls."""
+    """Moves jobs one step, through the ledger, after each step has been seen
+    by two polls."""
 
-    def __init__(self, gate: GatedServer, database: Database) -> None:
+    def __init__(self, gate: GatedServer, database: Database, world: World) -> None:
         self.gate = gate.gate
-        self.database = database
+        self.ledger = Ledger(database)
+        self.scope = TenantScope(world.partner_id, world.customer_id, world.tenant_id)
         self.error: BaseException | None = None
 
     def run(self, steps: list[list[tuple[UUID, JobStatus]]]) -> threading.Thread:
@@ -53,7 +48,7 @@ class Mover:
             for step in steps:
                 self._wait_for_polls(seen + 2)
                 for job_id, status in step:
-                    _set_status(self.database, job_id, status)
+                    self.ledger.change(self.scope, job_id, JobChange(status=status))
                 seen = self.gate.count("/partner/")
         except BaseException as error:  # reported by the test
             self.error = error
@@ -80,7 +75,7 @@ def test_follows_every_change_and_exits_1_when_a_job_fails(
     database: Database,
 ) -> None:
     first, second = factory.jobs(world.tenant_id, 2)
-    mover = Mover(gate, database)
+    mover = Mover(gate, database, world)
     thread = mover.run(
         [
             [(first, JobStatus.IN_PROGRESS), (second, JobStatus.IN_PROGRESS)],

@@ -692,8 +692,6 @@ class SqlitePages:
         page_size: int,
         cache: PageCache | None = None,
     ) -> JobsPage | None:
-        if not _answerable(job_filter):
-            return None
         driver = connection.connection.driver_connection
         assert isinstance(driver, sqlite3.Connection)
         key = None
@@ -702,13 +700,15 @@ class SqlitePages:
         request = _SqliteRequest(owner, job_filter, page_index, page_size, key)
         try:
             if cache is not None and key is not None:
-                # A kept page needs its tenant's state alone: one statement,
-                # its own snapshot, no transaction around it.
+                # A kept page, of any filter, needs its tenant's state alone:
+                # one statement, its own snapshot, no transaction around it.
                 kept = cache.kept(key)
                 if kept is not None:
                     served = cache.serve(kept, self._state(driver, request))
                     if served is not None:
                         return served
+            if not _answerable(job_filter):
+                return None
             driver.execute("BEGIN")
             try:
                 return self._read(driver, request, cache)

@@ -40,7 +40,6 @@ from process_center.storage.jobs import (
     RenderedJobs,
     fast_pages,
     read_listing,
-    read_tenant_state,
 )
 from process_center.storage.page_cache import page_key
 
@@ -177,13 +176,13 @@ async def _jobs_batch(request: Request, customerId: str, tenantId: str) -> Respo
         request.headers.get("content-type"),
     )
     database = services.database
-    page = None
-    if not listing.job_filter.is_ids_only:
-        page = await kept_listing(database, listing)
-    if page is None and database.is_sqlite:
-        # An embedded store answers the common listing (one indexed statement)
-        # in less time than handing it to a thread costs, so it runs here.
+    if database.is_sqlite:
+        # An embedded store answers a kept page, or the common listing (one
+        # indexed statement), in less time than handing it to a thread
+        # costs, so it runs here.
         page = fast_page(database, listing)
+    else:
+        page = await kept_listing(database, listing)
     if page is None:
         page = await anyio.to_thread.run_sync(
             read_page, database, listing, limiter=database.read_threads
@@ -237,12 +236,10 @@ async def fast_page_async(
 
 
 async def kept_listing(database: Database, listing: ListingRequest) -> JobsPage | None:
-    """The kept page, if its tenant is still in the state it was read in.
-
-    On PostgreSQL the state comes from the checks every waiting listing
-    shares; on SQLite from one statement, here on the event loop."""
+    """The kept page, if its tenant is still in the state it was read in,
+    checked by the statement every waiting listing shares (PostgreSQL)."""
     cache = database.page_cache
-    if cache is None or listing.include:
+    if cache is None or database.state_checks is None or listing.include:
         return None
     paging = listing.paging
     key = page_key(
@@ -251,11 +248,7 @@ async def kept_listing(database: Database, listing: ListingRequest) -> JobsPage 
     kept = cache.kept(key)
     if kept is None:
         return None
-    if database.state_checks is not None:
-        state = await database.state_checks.state(listing.owner)
-    else:
-        state = database.read(lambda c: read_tenant_state(c, listing.owner))
-    return cache.serve(kept, state)
+    return cache.serve(kept, await database.state_checks.state(listing.owner))
 
 
 def read_page(database: Database, listing: ListingRequest) -> JobsPage:
