@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -69,6 +70,23 @@ def parse_paging(query: QueryParams) -> Paging:
     return Paging(values["pageIndex"], values["pageSize"])
 
 
+def paging_of(query_string: bytes) -> Paging:
+    """``parse_paging`` of a raw query string. A poll sends the same short
+    query again and again, so short ones are understood once."""
+    if len(query_string) <= _REMEMBERED_QUERY_BYTES:
+        return _remembered_paging(query_string)
+    return _paging_of(query_string)
+
+
+def _paging_of(query_string: bytes) -> Paging:
+    return parse_paging(QueryParams(query_string))
+
+
+# Only queries that were understood are kept: an error is raised anew each time.
+_REMEMBERED_QUERY_BYTES = 64
+_remembered_paging = functools.lru_cache(maxsize=1024)(_paging_of)
+
+
 def parse_guid(raw: str, name: str) -> UUID:
     try:
         if len(raw) > 68:
@@ -78,6 +96,10 @@ def parse_guid(raw: str, name: str) -> UUID:
         raise InvalidInput(
             f"{name} is not a GUID.", {name: [f"'{raw[:40]}' is not a GUID."]}
         ) from None
+
+
+# The customer and tenant of a path, polled again and again: understood once.
+path_guid = functools.lru_cache(maxsize=8192)(parse_guid)
 
 
 def parse_json_object(body: bytes, content_type: str | None) -> Mapping[str, Any]:

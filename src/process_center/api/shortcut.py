@@ -17,7 +17,6 @@ import re
 from typing import Any
 
 import anyio.to_thread
-from starlette.datastructures import QueryParams
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -90,7 +89,7 @@ class ListingShortcut:
                 self.services,
                 scope.setdefault("state", {}),
                 authorization,
-                QueryParams(scope["query_string"]),
+                scope["query_string"],
                 (path_ids[0], path_ids[1]),
                 body,
                 content_type,

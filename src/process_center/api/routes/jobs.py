@@ -10,7 +10,6 @@ from uuid import UUID
 import anyio.to_thread
 import orjson
 from fastapi import APIRouter, Request
-from starlette.datastructures import QueryParams
 from starlette.responses import Response
 from starlette.routing import Route
 
@@ -18,9 +17,9 @@ from process_center.api.auth import authenticate_token, token_of
 from process_center.api.filters import add_extras, parse_include, parse_job_filter
 from process_center.api.params import (
     Paging,
-    parse_guid,
+    paging_of,
     parse_json_object,
-    parse_paging,
+    path_guid,
 )
 from process_center.api.schemas import (
     PAGING_PARAMETERS,
@@ -114,7 +113,7 @@ def understand_listing(
     services: Services,
     state: dict[str, Any],
     authorization: str | None,
-    query: QueryParams,
+    query_string: bytes,
     path_ids: tuple[str, str],
     body: bytes,
     content_type: str | None,
@@ -125,9 +124,9 @@ def understand_listing(
         token_of(authorization), services.verifier, services.registrations, READ_TENANTS
     )
     state["client_id"] = str(caller.app.client_id)
-    paging = parse_paging(query)
-    customer_id = parse_guid(path_ids[0], "customerId")
-    tenant_id = parse_guid(path_ids[1], "tenantId")
+    paging = paging_of(query_string)
+    customer_id = path_guid(path_ids[0], "customerId")
+    tenant_id = path_guid(path_ids[1], "tenantId")
     job_filter, include = listing_body(
         body, content_type, services.settings.max_job_ids
     )
@@ -170,7 +169,7 @@ async def _jobs_batch(request: Request, customerId: str, tenantId: str) -> Respo
         services,
         request.scope["state"],
         request.headers.get("authorization"),
-        request.query_params,
+        request.scope["query_string"],
         (customerId, tenantId),
         await request.body(),
         request.headers.get("content-type"),
