@@ -19,10 +19,12 @@ from prometheus_client import (
     Histogram,
     generate_latest,
 )
-from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.multiprocess import MultiProcessCollector
 from prometheus_client.registry import Collector
 from sqlalchemy import Engine
+
+from process_center.storage.page_cache import PageCache
 
 # Requests that matched no route are counted under one label, so a scan of
 # random paths cannot grow the series without bound.
@@ -70,10 +72,37 @@ class PoolCollector(Collector):
         yield family
 
 
+class PageCacheCollector(Collector):
+    """The listing's kept pages (storage/page_cache.py) at scrape time: how
+    often a poll was answered from them, and what they hold."""
+
+    def __init__(self, cache: PageCache) -> None:
+        self._cache = cache
+
+    def collect(self) -> Iterator[CounterMetricFamily | GaugeMetricFamily]:
+        cache = self._cache
+        yield CounterMetricFamily(
+            "process_center_page_cache_hits",
+            "Listing pages served from this process's kept pages.",
+            value=cache.hits,
+        )
+        yield CounterMetricFamily(
+            "process_center_page_cache_misses",
+            "Listing pages read from the store (and kept).",
+            value=cache.misses,
+        )
+        yield GaugeMetricFamily(
+            "process_center_page_cache_bytes",
+            "Bytes the kept pages hold, within PROCESS_CENTER_PAGE_CACHE_BYTES.",
+            value=cache.size_bytes,
+        )
+
+
 class Metrics:
     def __init__(self) -> None:
         self.registry = CollectorRegistry()
-        self._pools: list[PoolCollector] = []
+        # Readings of this worker's own state, taken at scrape time.
+        self._own: list[Collector] = []
         # The series of each (method, route, status), found once: looking a
         # labelled child up costs more than counting in it.
         self._children: dict[tuple[str, str, int], tuple[Any, Any]] = {}
@@ -114,8 +143,13 @@ class Metrics:
         )
 
     def watch_pool(self, engine: Engine) -> None:
-        collector = PoolCollector(engine)
-        self._pools.append(collector)
+        self._watch(PoolCollector(engine))
+
+    def watch_page_cache(self, cache: PageCache) -> None:
+        self._watch(PageCacheCollector(cache))
+
+    def _watch(self, collector: Collector) -> None:
+        self._own.append(collector)
         self.registry.register(collector)
 
     def observe_request(
@@ -141,9 +175,9 @@ class Metrics:
         if not directory:
             return self.registry
         # Counters and histograms of every worker, from their files; the
-        # pool is this worker's own, as each worker has its own pool.
+        # pool and the kept pages are this worker's own.
         combined = CollectorRegistry()
         MultiProcessCollector(combined, path=directory)  # type: ignore[no-untyped-call]
-        for collector in self._pools:
+        for collector in self._own:
             combined.register(collector)
         return combined

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -52,3 +54,30 @@ def test_secret_checks_in_two_threads_leave_their_buffers_to_the_os() -> None:
     # Without the setting the same checks keep a 19 MiB buffer per thread.
     assert grown_mb("default") > 30
     assert grown_mb("fixed") < 8
+
+
+_SERVER_APP = """
+import gc
+from process_center.api.app import create_server_app
+
+create_server_app()
+print(gc.get_freeze_count())
+"""
+
+
+def test_a_worker_sets_its_startup_objects_aside_from_collection(
+    tmp_path: Path,
+) -> None:
+    # A full collection would otherwise walk them all, holding up requests.
+    completed = subprocess.run(
+        [sys.executable, "-c", _SERVER_APP],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+        env={
+            **os.environ,
+            "PROCESS_CENTER_DATABASE_URL": f"sqlite:///{tmp_path / 'jobs.db'}",
+        },
+    )
+    assert int(completed.stdout.strip().splitlines()[-1]) > 50_000

@@ -65,6 +65,25 @@ class TestMetrics:
         assert 'process_center_tokens_refused_total{error="invalid_client"} 1.0' in text
         assert 'process_center_db_pool_connections{state="checked_out"}' in text
 
+    def test_the_kept_pages_are_exported(
+        self, start_server: StartServer, world: World
+    ) -> None:
+        server = start_server()
+        with httpx.Client(base_url=server.url, timeout=10) as http:
+            bearer = {"Authorization": f"Bearer {get_token(http, world.app)}"}
+            for _ in range(3):
+                assert http.post(world.jobs_path, headers=bearer).status_code == 200
+            text = http.get("/metrics").text
+
+        assert "process_center_page_cache_misses_total 1.0" in text
+        assert "process_center_page_cache_hits_total 2.0" in text
+        kept = [
+            line
+            for line in text.splitlines()
+            if line.startswith("process_center_page_cache_bytes ")
+        ]
+        assert len(kept) == 1 and float(kept[0].split()[1]) > 0
+
 
 # The test's own HTTP client logs what it sends; uvicorn's access log is
 # switched off in served processes (configure_logging), as it prints queries.

@@ -34,7 +34,7 @@ from process_center.api.services import Services, build_services
 from process_center.api.shortcut import ListingShortcut
 from process_center.ledger.tasks import background_tasks
 from process_center.logs import configure_logging
-from process_center.memory import return_large_buffers
+from process_center.memory import return_large_buffers, set_startup_objects_aside
 from process_center.settings import Settings
 from process_center.storage.migrate import upgrade
 from process_center.web.app import MOUNT_PATH, create_web_app
@@ -117,7 +117,9 @@ def create_server_app() -> FastAPI:
     return_large_buffers()
     settings = Settings()
     configure_logging(settings.log_level, json=settings.log_json)
-    return create_app(settings)
+    app = create_app(settings)
+    set_startup_objects_aside()
+    return app
 
 
 def _openapi(app: FastAPI) -> dict[str, Any]:

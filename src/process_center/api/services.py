@@ -67,6 +67,8 @@ def build_services(settings: Settings, database: Database | None = None) -> Serv
     )
     metrics = Metrics()
     metrics.watch_pool(database.engine)
+    if database.page_cache is not None:
+        metrics.watch_page_cache(database.page_cache)
     return Services(
         settings=settings,
         database=database,
