@@ -13,6 +13,7 @@ answers it exactly as it always has.
 
 from __future__ import annotations
 
+import asyncio
 import re
 from typing import Any
 
@@ -100,6 +101,10 @@ class ListingShortcut:
     async def _read(self, listing: ListingRequest) -> JobsPage | None:
         database = self.services.database
         if database.is_sqlite:
+            # Answered after every request the loop read in this turn has
+            # been understood, so the answers go out together: one yield,
+            # +10% on a kept first page under load (docs/benchmarks.md).
+            await asyncio.sleep(0)
             return fast_page(database, listing)
         if database.async_reads is not None:
             return await fast_page_async(database, database.async_reads, listing)
